@@ -1,0 +1,140 @@
+"""Apply boilerplate rules to a document's lines: whole lines, sentences, prefixes and suffixes, the
+tail after an article's sign-off, and labels at the document's edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..paragraphs import ends_sentence, split_sentences
+from ..records import Line
+from .rules import Rule
+
+# A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
+# the first and last such line.
+PROSE_MIN_WORDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """Text a rule removed from line `line` (1-based number in the input)."""
+
+    line: int
+    text: str
+    rule: str
+
+
+class Stripper:
+    """A rule set ready to apply; build once per process and reuse for every document."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        by_unit: dict[str, list[Rule]] = {}
+        for rule in rules:
+            by_unit.setdefault(rule.unit, []).append(rule)
+        self.prefix = by_unit.get("prefix", [])
+        self.suffix = by_unit.get("suffix", [])
+        self.line = by_unit.get("line", [])
+        self.sentence = by_unit.get("sentence", [])
+        self.tail = by_unit.get("tail", [])
+        self.edge = by_unit.get("edge", [])
+
+    def strip_lines(self, lines: list[Line]) -> tuple[list[Line], list[Hit]]:
+        """Return the lines left after boilerplate removal (blank lines stay: they separate
+        paragraphs; removed lines go) and a Hit for every removal, in line order."""
+        out: list[Line] = []
+        hits: list[Hit] = []
+        tail_rule: Rule | None = None
+        for line in lines:
+            text = line.text
+            if not text:
+                out.append(line)
+                continue
+            ending = _first(self.tail, text)
+            if ending is not None:
+                tail_rule = ending
+                hits.append(Hit(line.number, text, ending.id))
+                text = ""
+            elif tail_rule is not None and not ends_sentence(text):
+                hits.append(Hit(line.number, text, tail_rule.id))
+                text = ""
+            else:
+                text = self.strip_line(text, line.number, hits)
+            if text:
+                out.append(Line(line.number, text))
+        if self.edge:
+            out = self._strip_edges(out, hits)
+        hits.sort(key=lambda hit: hit.line)
+        return out, hits
+
+    def strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
+        """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
+        sentence rules. Returns what is left ("" when the whole line went)."""
+        changed = True
+        while changed and text:
+            changed = False
+            for rule in (*self.prefix, *self.suffix):
+                span = rule.find(text)
+                if span is None:
+                    continue
+                start, end = span
+                hits.append(Hit(number, text[start:end].strip(), rule.id))
+                text = (text[:start] + text[end:]).strip()
+                changed = True
+                if not text:
+                    break
+        if not text:
+            return ""
+        whole = _first(self.line, text)
+        if whole is not None:
+            hits.append(Hit(number, text, whole.id))
+            return ""
+        return self._strip_sentences(text, number, hits) if self.sentence else text
+
+    def _strip_sentences(self, text: str, number: int, hits: list[Hit]) -> str:
+        spans = split_sentences(text)
+        kept: list[tuple[int, int]] = []
+        for start, end in spans:
+            rule = _first(self.sentence, text[start:end])
+            if rule is None:
+                kept.append((start, end))
+            else:
+                hits.append(Hit(number, text[start:end], rule.id))
+        if len(kept) == len(spans):
+            return text
+        return join_spans(text, kept)
+
+    def _strip_edges(self, lines: list[Line], hits: list[Hit]) -> list[Line]:
+        prose = [i for i, line in enumerate(lines) if is_prose(line.text)]
+        if not prose:
+            return lines
+        kept = []
+        for i, line in enumerate(lines):
+            rule = None
+            if line.text and not prose[0] <= i <= prose[-1]:
+                rule = _first(self.edge, line.text)
+            if rule is None:
+                kept.append(line)
+            else:
+                hits.append(Hit(line.number, line.text, rule.id))
+        return kept
+
+
+def is_prose(text: str) -> bool:
+    """A line that reads as running text: ten words or more, ending like a sentence."""
+    return len(text.split()) >= PROSE_MIN_WORDS and ends_sentence(text)
+
+
+def join_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """Rejoin kept sentence spans of `text`: the original space between neighbours, one space where
+    removed sentences stood between them."""
+    pieces = []
+    for i, (start, end) in enumerate(spans):
+        pieces.append(text[start:end])
+        if i + 1 < len(spans):
+            gap = text[end : spans[i + 1][0]]
+            pieces.append(" " if gap.strip() else gap)
+    return "".join(pieces)
+
+
+def _first(rules: list[Rule], text: str) -> Rule | None:
+    return next((rule for rule in rules if rule.find(text) is not None), None)

@@ -1,0 +1,101 @@
+"""Split a document's lines into paragraphs, and a line into sentences, keeping exact offsets."""
+
+from __future__ import annotations
+
+import regex
+
+from .config import ParagraphMode
+from .records import Line, Paragraph
+
+# Terminal punctuation, closing quotes or brackets, then the space before the next sentence (none is
+# needed after CJK full stops).
+BOUNDARY_PATTERN = regex.compile(r"[.!?…。！？]+[\"'”’»)\]]*(?:\s+|(?<=[。！？][\"'”’»)\]]*)(?=\S))")
+# What may open a sentence: a capital, a digit, an opening quote, bracket or dash, or a letter of a
+# script without case (CJK, Arabic, ...).
+OPENER_PATTERN = regex.compile(r"[\p{Lu}\p{N}\"'“‘«(\[¿¡\-–—\p{Lo}]")
+# A line that ends a sentence (for paragraph and teaser heuristics).
+SENTENCE_END_PATTERN = regex.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
+# Abbreviations after which a full stop does not end a sentence (lower-cased, without the stop).
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st sr jr gen col lt sgt capt cmdr adm gov sen rep rev hon pres vs etc e.g i.e "
+    "no nos art fig jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp approx dept est "
+    "mt ft vol ed eds p pp ca cf al op univ ave blvd hr hrs min mins nr tel".split()
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) span of each sentence of `text`; the text between spans is whitespace.
+
+    >>> t = "Mr. Smith left. He said: \\"No.\\" Then U. S. troops came."
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['Mr. Smith left.', 'He said: "No."', 'Then U. S. troops came.']
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in BOUNDARY_PATTERN.finditer(text):
+        end = match.end()
+        if end >= len(text) or not OPENER_PATTERN.match(text, end) or _after_abbreviation(text, match):
+            continue
+        sentence_end = end - (len(match.group()) - len(match.group().rstrip()))
+        spans.append((start, sentence_end))
+        start = end
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def _after_abbreviation(text: str, match: regex.Match[str]) -> bool:
+    """True when the boundary is a full stop right after an abbreviation or a one-letter initial."""
+    if match.group().rstrip() != ".":
+        return False
+    word_start = match.start()
+    while word_start > 0 and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start : match.start()].lstrip("(\"'“‘").lower()
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def ends_sentence(text: str) -> bool:
+    """True when a line ends with sentence punctuation (a full stop, colon, question mark, ...)."""
+    return SENTENCE_END_PATTERN.search(text) is not None
+
+
+def split_paragraphs(lines: list[Line], mode: ParagraphMode = "auto") -> list[Paragraph]:
+    """Group lines into paragraphs; blank lines (text "") separate blocks.
+
+    `blocks`: each blank-line block is a paragraph. `lines`: each line is one. `auto`: a block is one
+    paragraph when it looks hard-wrapped (short lines that mostly do not end sentences), else each of
+    its lines is a paragraph, as in scraped text with one paragraph per line.
+    """
+    paragraphs: list[Paragraph] = []
+    block: list[Line] = []
+    blank_before = False
+
+    def flush() -> None:
+        if not block:
+            return
+        if mode == "blocks" or (mode == "auto" and _hard_wrapped(block)):
+            groups = [list(block)]
+        else:
+            groups = [[line] for line in block]
+        for i, group in enumerate(groups):
+            paragraphs.append(Paragraph(len(paragraphs), group, blank_before=blank_before and i == 0))
+        block.clear()
+
+    for line in lines:
+        if line.text:
+            block.append(line)
+            continue
+        flush()
+        blank_before = bool(paragraphs)
+    flush()
+    return paragraphs
+
+
+def _hard_wrapped(block: list[Line]) -> bool:
+    """A block of two or more lines wrapped at a fixed width: every line but the last is 30-100
+    characters long and fewer than half of them end a sentence."""
+    body = block[:-1]
+    if not body or any(not 30 <= len(line.text) <= 100 for line in body):
+        return False
+    return sum(ends_sentence(line.text) for line in body) * 2 < len(body)

@@ -1,0 +1,167 @@
+"""The three phases on documents: A prepares each document (repair, strip, split, fingerprint), B
+clusters every paragraph of the corpus, C drops duplicates and assembles the cleaned documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .boilerplate import Stripper, load_rules
+from .cluster import Match, find_clusters
+from .config import DedupConfig
+from .fingerprint import exact_key, lsh_params, normalise, shingle_hashes, signatures
+from .paragraphs import split_paragraphs
+from .records import Document, Line, Paragraph, Removal
+from .repair import repair_lines, split_lines
+from .repeats import drop_repeated_sentences
+
+
+@dataclass(slots=True)
+class Fingerprints:
+    """What phase B needs of one document's paragraphs: no text, only keys and signatures."""
+
+    keys: list[int]
+    eligible: list[bool]
+    sig_rows: list[int]
+    sigs: np.ndarray
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A document after phase A: its paragraphs, what was removed so far, and its fingerprints."""
+
+    id: str
+    source: str
+    order: int
+    fields: dict[str, Any] | None
+    paragraphs: list[Paragraph]
+    removals: list[Removal]
+    fingerprints: Fingerprints
+    bytes_in: int
+
+
+@dataclass(slots=True)
+class Cleaned:
+    """A cleaned document: `text` is None when nothing was left; `removals` say what went and why."""
+
+    id: str
+    source: str
+    text: str | None
+    removals: list[Removal] = field(default_factory=list)
+    fields: dict[str, Any] | None = None
+    bytes_in: int = 0
+
+
+class Preparer:
+    """Phase A for one document at a time; holds the compiled rules, so build one per process."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        rules = load_rules(config.boilerplate.rules, config.boilerplate.disable)
+        self.stripper = Stripper(rules) if config.boilerplate.strip_boilerplate else None
+
+    def strip(self, lines: list[Line], doc_id: str) -> tuple[list[Line], list[Removal]]:
+        """Remove boilerplate from repaired lines; return the lines left and the removals."""
+        if self.stripper is None:
+            return lines, []
+        kept, hits = self.stripper.strip_lines(lines)
+        return kept, [Removal(doc_id, hit.line, hit.text, "boilerplate", rule=hit.rule) for hit in hits]
+
+    def prepare(self, doc: Document) -> Prepared:
+        """Repair, strip, split into paragraphs, drop repeated sentences and fingerprint."""
+        config = self.config
+        texts = repair_lines(split_lines(doc.text), config.repair.repair)
+        lines, removals = self.strip([Line(n, t) for n, t in enumerate(texts, 1)], doc.id)
+        paragraphs = split_paragraphs(lines, config.paragraphs)
+        dup = config.duplicates
+        if dup.find_duplicates:
+            for rep in drop_repeated_sentences(paragraphs, dup.min_sentence_words):
+                kept = {"doc": doc.id, "line": rep.kept_line}
+                removals.append(Removal(doc.id, rep.line, rep.text, "repeated_sentence", kept=kept, similarity=1.0))
+            paragraphs = [p for p in paragraphs if p.lines]
+            for i, p in enumerate(paragraphs):
+                p.index = i
+        removals.sort(key=lambda r: r.line)
+        return Prepared(doc.id, doc.source, doc.order, doc.fields, paragraphs, removals,
+                        self.fingerprint(paragraphs), len(doc.text.encode("utf-8")))
+
+    def fingerprint(self, paragraphs: list[Paragraph]) -> Fingerprints:
+        """Exact keys for every paragraph, MinHash signatures for those long enough."""
+        dup = self.config.duplicates
+        keys, eligible, sig_rows, hash_sets = [], [], [], []
+        for p in paragraphs:
+            norm = normalise(p.text)
+            keys.append(exact_key(norm))
+            eligible.append(len(norm) >= dup.min_chars)
+            if len(norm.split()) >= dup.min_words:
+                sig_rows.append(len(hash_sets))
+                hash_sets.append(shingle_hashes(norm, dup.shingle, dup.shingle_size))
+            else:
+                sig_rows.append(-1)
+        return Fingerprints(keys, eligible, sig_rows, signatures(hash_sets, dup.num_perm, dup.seed))
+
+
+def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig) -> list[Match]:
+    """Phase B: find duplicate paragraphs across all documents; paragraphs are numbered globally in
+    input order (document by document)."""
+    dup = config.duplicates
+    if not fingerprints:
+        return []
+    keys = np.array([k for f in fingerprints for k in f.keys], dtype=np.uint64)
+    eligible = np.array([e for f in fingerprints for e in f.eligible], dtype=bool)
+    rows, offset = [], 0
+    for f in fingerprints:
+        rows.extend(r + offset if r >= 0 else -1 for r in f.sig_rows)
+        offset += len(f.sigs)
+    sigs = np.concatenate([f.sigs for f in fingerprints])
+    bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
+    return find_clusters(keys, eligible, np.array(rows, dtype=np.int64), sigs, dup.threshold, bands, per_band)
+
+
+def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]]) -> Cleaned:
+    """Phase C for one document: drop its duplicate paragraphs (`dropped` maps a paragraph index to the
+    kept copy's document id, line and similarity) and join what is left."""
+    removals = list(prepared.removals)
+    pieces: list[str] = []
+    for p in prepared.paragraphs:
+        if p.index in dropped:
+            doc, line, similarity = dropped[p.index]
+            removals.append(Removal(prepared.id, p.first_line, p.text, "duplicate",
+                                    kept={"doc": doc, "line": line}, similarity=similarity))
+            continue
+        if pieces:
+            pieces.append("\n\n" if p.blank_before else "\n")
+        pieces.append(p.text)
+    removals.sort(key=lambda r: r.line)
+    text = "".join(pieces) + "\n" if pieces else None
+    return Cleaned(prepared.id, prepared.source, text, removals, prepared.fields, prepared.bytes_in)
+
+
+def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Any = None) -> Iterator[Cleaned]:
+    """Run the three phases over documents in input order and yield each cleaned document.
+
+    `prepare_all` maps phase A over the documents (in order); by default it runs in this process.
+    Phase B needs every fingerprint before anything can be written, so all prepared documents are held
+    until clustering ends.
+    """
+    preparer = None
+    if prepare_all is None:
+        preparer = Preparer(config)
+        prepared_iter: Iterable[Prepared] = map(preparer.prepare, documents)
+    else:
+        prepared_iter = prepare_all(documents)
+    prepared = list(prepared_iter)
+    matches = cluster_corpus([p.fingerprints for p in prepared], config) if config.duplicates.find_duplicates else []
+    # Global paragraph number -> (document position, paragraph index).
+    locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]
+    dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
+    for m in matches:
+        d, i = locate[m.removed]
+        kd, ki = locate[m.kept]
+        kept_doc = prepared[kd]
+        dropped.setdefault(d, {})[i] = (kept_doc.id, kept_doc.paragraphs[ki].first_line, m.similarity)
+    for d, doc in enumerate(prepared):
+        yield assemble(doc, dropped.get(d, {}))

@@ -1,0 +1,70 @@
+"""Repair broken Unicode with ftfy and normalise whitespace, without rewriting clean text."""
+
+from __future__ import annotations
+
+import regex
+from ftfy import TextFixerConfig, fix_text
+
+from .config import RepairMode
+
+# Conservative: undo mojibake, broken encodings, C1 controls, surrogates and terminal escapes; leave
+# quotes, character widths, ligatures and Unicode normal form as the author wrote them.
+CONSERVATIVE = TextFixerConfig(
+    unescape_html="auto",
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    normalization=None,
+    explain=False,
+)
+# Aggressive: ftfy's own defaults (NFC, straight quotes, half-width forms, ligatures split).
+AGGRESSIVE = TextFixerConfig(fix_line_breaks=False, explain=False)
+
+# Spaces that render as a plain space (NBSP, en/em spaces, narrow NBSP, ...): become " ".
+SPACE_PATTERN = regex.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\t\x0b\x0c]")
+# Invisible characters with no meaning in running text: zero-width space, word joiner, BOM, soft hyphen.
+INVISIBLE_PATTERN = regex.compile(r"[\u200b\u2060\ufeff\u00ad]")
+# Line ends of every platform, so that line numbers count the way editors do.
+NEWLINE_PATTERN = regex.compile(r"\r\n?")
+# What ftfy can change: a character outside printable ASCII (mojibake, controls, escapes) or an "&"
+# (HTML entities). Text without any is returned unchanged by ftfy, so the slow call is skipped.
+NEEDS_FTFY_PATTERN = regex.compile(r"[^\t\n\r\x20-\x7e]|&")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on line ends (\\n, \\r\\n, \\r) only, so line k is line k of the file as a user sees it."""
+    return NEWLINE_PATTERN.sub("\n", text).split("\n")
+
+
+def repair_lines(lines: list[str], mode: RepairMode = "conservative") -> list[str]:
+    """Repair each line; the result has exactly as many lines as the input, so numbers stay true."""
+    if mode != "off":
+        fixer = CONSERVATIVE if mode == "conservative" else AGGRESSIVE
+        joined = "\n".join(lines)
+        if NEEDS_FTFY_PATTERN.search(joined):
+            fixed = fix_text(joined, fixer).split("\n")
+            # A fix that adds or removes a line end (an escaped newline) would shift every later line
+            # number: repair line by line instead.
+            lines = fixed if len(fixed) == len(lines) else [fix_text(x, fixer).replace("\n", " ") for x in lines]
+    return [normalise_spaces(line) for line in lines]
+
+
+def normalise_spaces(line: str) -> str:
+    """Turn odd spaces into plain ones, drop invisible characters and strip both ends of a line."""
+    return INVISIBLE_PATTERN.sub("", SPACE_PATTERN.sub(" ", line)).strip()
+
+
+def repair_text(text: str, mode: RepairMode = "conservative") -> str:
+    """Repair mojibake and broken encodings, normalise whitespace and collapse runs of blank lines.
+
+    >>> repair_text("The cafÃ© is open.\\u00a0 \\n\\n\\n\\nBye")
+    'The café is open.\\n\\nBye\\n'
+    """
+    out: list[str] = []
+    for line in repair_lines(split_lines(text), mode):
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
