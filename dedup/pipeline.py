@@ -136,7 +136,7 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]]) -> 
             pieces.append("\n\n" if p.blank_before else "\n")
         pieces.append(p.text)
     removals.sort(key=lambda r: r.line)
-    text = "".join(pieces) + "\n" if pieces else None
+    text = "".join(pieces) if pieces else None
     return Cleaned(prepared.id, prepared.source, text, removals, prepared.fields, prepared.bytes_in)
 
 

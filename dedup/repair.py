@@ -56,15 +56,20 @@ def normalise_spaces(line: str) -> str:
 
 
 def repair_text(text: str, mode: RepairMode = "conservative") -> str:
-    """Repair mojibake and broken encodings, normalise whitespace and collapse runs of blank lines.
+    r"""Repair mojibake and broken encodings, normalise whitespace and collapse runs of blank lines.
 
-    >>> repair_text("The cafÃ© is open.\\u00a0 \\n\\n\\n\\nBye")
-    'The café is open.\\n\\nBye\\n'
+    >>> repair_text("The cafÃ© is open.\u00a0 \n\n\n\nBye")
+    'The café is open.\n\nBye'
     """
+    return join_lines(repair_lines(split_lines(text), mode))
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join lines with no blank line at either end and no two blank lines in a row."""
     out: list[str] = []
-    for line in repair_lines(split_lines(text), mode):
+    for line in lines:
         if line or (out and out[-1]):
             out.append(line)
     while out and not out[-1]:
         out.pop()
-    return "\n".join(out) + "\n" if out else ""
+    return "\n".join(out)

@@ -1,0 +1,59 @@
+"""The run summary (counts that add up across workers) and its one-screen rendering."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .records import Removal
+
+
+@dataclass
+class Summary:
+    """Documents, lines and bytes in and out, and removals (count, characters) by reason."""
+
+    documents_in: int = 0
+    documents_out: int = 0
+    documents_emptied: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    removals: Counter[str] = field(default_factory=Counter)
+    removed_chars: Counter[str] = field(default_factory=Counter)
+
+    def add_document(self, bytes_in: int, text: str | None, removals: list[Removal]) -> None:
+        """Count one cleaned document."""
+        self.documents_in += 1
+        self.bytes_in += bytes_in
+        if text is None:
+            self.documents_emptied += 1
+        else:
+            self.documents_out += 1
+            self.bytes_out += len(text.encode("utf-8"))
+        for removal in removals:
+            self.removals[removal.reason] += 1
+            self.removed_chars[removal.reason] += len(removal.text)
+
+    def __add__(self, other: Summary) -> Summary:
+        return Summary(
+            self.documents_in + other.documents_in,
+            self.documents_out + other.documents_out,
+            self.documents_emptied + other.documents_emptied,
+            self.bytes_in + other.bytes_in,
+            self.bytes_out + other.bytes_out,
+            self.removals + other.removals,
+            self.removed_chars + other.removed_chars,
+        )
+
+    def render(self) -> str:
+        """A few lines for stderr at the end of a run."""
+        share = f" ({self.bytes_out / self.bytes_in:.1%} kept)" if self.bytes_in else ""
+        lines = [
+            f"documents: {self.documents_in} in, {self.documents_out} written, {self.documents_emptied} left empty (not written)",
+            f"bytes: {self.bytes_in:,} in, {self.bytes_out:,} out{share}",
+        ]
+        if self.removals:
+            parts = [f"{reason} {self.removals[reason]} ({self.removed_chars[reason]:,} chars)" for reason in sorted(self.removals)]
+            lines.append("removed: " + ", ".join(parts))
+        else:
+            lines.append("removed: nothing")
+        return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""Clean files end to end: discover inputs, read documents, run the phases, write mirrored outputs and
+the removal report, and count everything."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO
+
+from .config import DedupConfig
+from .errors import ConfigError
+from .corpus import Source, atomic_writer, discover, json_line, read_source
+from .executors import prepare_in_processes
+from .pipeline import Cleaned, Preparer, run
+from .records import Document
+from .report import Summary
+
+
+class Progress:
+    """Occasional one-line progress on stderr for long runs (only when enabled)."""
+
+    def __init__(self, enabled: bool, stream: IO[str] | None = None, every_s: float = 1.0) -> None:
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.every_s = every_s
+        self.last = 0.0
+
+    def show(self, message: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.enabled and (force or now - self.last >= self.every_s):
+            self.last = now
+            self.stream.write(f"\r{message}\033[K")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            self.stream.write("\n")
+
+
+def clean_files(
+    inputs: list[str],
+    out: str,
+    config: DedupConfig,
+    report: str | None = None,
+    text_field: str = "text",
+    id_field: str = "id",
+    jobs: int = 1,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Summary:
+    """Clean every input into `out`, mirroring file names; return the summary of the run."""
+    progress = progress or Progress(False)
+    sources = discover(inputs, out)
+    Preparer(config)  # load and check every rule here, before any worker starts
+    out_dir = Path(out)
+    if report is not None and Path(report).resolve() in {s.path.resolve() for s in sources}:
+        raise ConfigError(f"{report}: --report would overwrite an input file")
+    by_name = {s.relative: s for s in sources}
+    counted = {"docs": 0}
+
+    def documents() -> Iterator[Document]:
+        order = 0
+        for source in sources:
+            for doc in read_source(source, order, text_field, id_field, warn):
+                order = doc.order + 1
+                counted["docs"] += 1
+                progress.show(f"read {counted['docs']:,} documents from {source.relative}")
+                yield doc
+
+    summary = Summary()
+    with ExitStack() as stack:
+        report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
+        writers: dict[str, IO[str]] = {}
+        written = 0
+        for cleaned in run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs)):
+            _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field)
+            if report_handle is not None:
+                for removal in cleaned.removals:
+                    report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
+            summary.add_document(cleaned.bytes_in, cleaned.text, cleaned.removals)
+            written += 1
+            progress.show(f"wrote {written:,} of {counted['docs']:,} documents")
+    progress.done()
+    return summary
+
+
+def _write(cleaned: Cleaned, source: Source, out_dir: Path, writers: dict[str, IO[str]], stack: ExitStack, text_field: str) -> None:
+    """Write one cleaned document where its source's mirror lies; JSONL shards stay open until the end."""
+    target = out_dir / source.relative
+    if source.kind == ".txt":
+        if cleaned.text is not None:
+            with atomic_writer(target) as handle:
+                handle.write(cleaned.text + "\n")
+        return
+    handle = writers.get(source.relative)
+    if handle is None:
+        handle = writers[source.relative] = stack.enter_context(atomic_writer(target, compress=source.kind == ".jsonl.gz"))
+    if cleaned.text is not None:
+        handle.write(json_line(cleaned.fields or {}, text_field, cleaned.text))
