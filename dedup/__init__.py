@@ -18,6 +18,7 @@ from .boilerplate import Stripper, load_rules
 from .cluster import find_clusters
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
 from .errors import ConfigError, DedupError, InputError, RuleError
+from .executors import prepare_in_processes
 from .fingerprint import exact_key, lsh_params, normalise, shingle_hashes, signatures
 from .pipeline import Cleaned, run
 from .records import Document, Line, Removal
@@ -111,13 +112,14 @@ def clean_corpus(
     *,
     text_field: str = "text",
     id_field: str = "id",
+    jobs: int = 1,
     **options: Any,
 ) -> Iterator[Cleaned]:
     """Clean many documents together, as `dedup clean` does: each paragraph survives once across all.
 
     Documents are strings, mappings with a text field (other fields are carried in `Cleaned.fields`),
     or Document records. Yields one Cleaned per document, in input order; its `text` is None when
-    nothing was left.
+    nothing was left. `jobs` worker processes share phase A; the result does not depend on it.
 
     >>> out = list(clean_corpus(["First story. It is long enough to count as a paragraph here.",
     ...                          "First story. It is long enough to count as a paragraph here."]))
@@ -125,7 +127,8 @@ def clean_corpus(
     (['First story. It is long enough to count as a paragraph here.', None], 'duplicate')
     """
     config = DedupConfig.from_options(config, **options)
-    return run((_as_document(doc, i, text_field, id_field) for i, doc in enumerate(docs)), config)
+    documents = (_as_document(doc, i, text_field, id_field) for i, doc in enumerate(docs))
+    return run(documents, config, lambda d: prepare_in_processes(d, config, jobs))
 
 
 def _as_document(doc: str | Mapping[str, Any] | Document, order: int, text_field: str, id_field: str) -> Document:

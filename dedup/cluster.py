@@ -38,27 +38,22 @@ def find_clusters(
     cluster reaches `threshold` (chains of pairwise-similar paragraphs never remove a paragraph unlike
     everything kept). Returns one Match per removed paragraph, ordered by `removed`.
     """
-    matches: dict[int, Match] = {}
     members = np.flatnonzero(eligible)
     order = members[np.argsort(keys[members], kind="stable")]
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-    group_of = np.repeat(starts, np.diff(np.append(starts, len(order))))
-    representative = order[group_of]
-    for g, rep in zip(order.tolist(), representative.tolist()):
-        if g != rep:
-            matches[g] = Match(g, rep, 1.0)
+    representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
 
     reps = order[starts]
     reps = np.sort(reps[sig_rows[reps] >= 0])
-    for match in _near_duplicates(reps, sig_rows, sigs, threshold, bands, rows):
-        matches[match.removed] = match
-    # An exact copy of a paragraph that went as a near-duplicate points at what was kept instead.
-    for g, match in list(matches.items()):
-        target = matches.get(match.kept)
-        if target is not None and match.similarity == 1.0 and g != target.removed:
-            matches[g] = Match(g, target.kept, target.similarity)
-    return [matches[g] for g in sorted(matches)]
+    near = {m.removed: m for m in _near_duplicates(reps, sig_rows, sigs, threshold, bands, rows)}
+    matches = list(near.values())
+    for g, rep in zip(order.tolist(), representative.tolist()):
+        if g != rep:
+            # An exact copy of a paragraph that went as a near-duplicate points at what was kept instead.
+            target = near.get(rep)
+            matches.append(Match(g, target.kept, target.similarity) if target else Match(g, rep, 1.0))
+    return sorted(matches, key=lambda m: m.removed)
 
 
 def _near_duplicates(
