@@ -43,11 +43,11 @@ class DuplicateConfig:
     find_duplicates: bool = True
     shingle: Shingle = "char"
     shingle_size: int = 5
-    threshold: float = 0.5
+    threshold: float = 0.55
     num_perm: int = 128
     seed: int = 1
-    false_positive_weight: float = 0.3
-    false_negative_weight: float = 0.7
+    false_positive_weight: float = 0.1
+    false_negative_weight: float = 0.9
     min_words: int = 10
     min_chars: int = 20
     min_sentence_words: int = 5

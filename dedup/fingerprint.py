@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 import regex
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 # Version of the normalisation below: saved state that depends on it records this number.
 NORMALISATION_VERSION = 1
@@ -113,9 +114,10 @@ def signatures(hash_sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) 
 
 @lru_cache(maxsize=32)
 def lsh_params(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
-    """Bands and rows that datasketch's optimiser picks for this threshold and error weights."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(fp_weight, fn_weight))
-    return lsh.b, lsh.r
+    """Bands and rows from datasketch's optimiser (the one `MinHashLSH` uses) for this threshold and
+    error weights. Called directly because `MinHashLSH` itself refuses a single band, which is the right
+    answer at threshold 1."""
+    return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
