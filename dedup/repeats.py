@@ -10,7 +10,7 @@ import regex
 from .boilerplate.engine import join_spans
 from .fingerprint import normalise
 from .paragraphs import split_sentences
-from .records import Paragraph
+from .records import Line, Paragraph
 
 # A sentence cut short by a teaser or search snippet.
 TRUNCATED_PATTERN = regex.compile(r"(?:\.\.\.|…)\s*$")
@@ -25,64 +25,65 @@ class Repeat:
     kept_line: int
 
 
-@dataclass(slots=True)
-class _Sentence:
-    paragraph: int
-    line: int
-    start: int
-    end: int
-    key: str
-    truncated: bool
-
-
 def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list[Repeat]:
     """Remove repeated and truncated sentences of `min_words` words or more from the paragraphs'
-    lines, in place. A paragraph that repeats an earlier one as a whole is left for paragraph-level
-    deduplication, except for repeats inside itself."""
-    sentences: list[_Sentence] = []
-    whole_repeats: set[int] = set()
-    seen_paragraphs: set[str] = set()
-    for p in paragraphs:
-        key = normalise(p.text)
-        if key in seen_paragraphs:
-            whole_repeats.add(p.index)
-        seen_paragraphs.add(key)
-        for n, line in enumerate(p.lines):
-            for start, end in split_sentences(line.text):
-                text = line.text[start:end]
-                truncated = TRUNCATED_PATTERN.search(text) is not None
-                sentences.append(_Sentence(p.index, n, start, end, normalise(text), truncated))
+    lines, in place; a paragraph left without lines keeps its place with `lines == []`.
 
-    first: dict[str, _Sentence] = {}
-    drop: dict[tuple[int, int], list[tuple[_Sentence, _Sentence]]] = {}
-    by_line = {(p.index, n): line for p in paragraphs for n, line in enumerate(p.lines)}
-    for s in sentences:
-        if len(s.key.split()) < min_words:
-            continue
-        original = first.get(s.key)
-        if original is None:
-            first[s.key] = s
-            full = _completion(s, sentences) if s.truncated else None
-            if full is not None:
-                drop.setdefault((s.paragraph, s.line), []).append((s, full))
-        elif s.paragraph not in whole_repeats or original.paragraph == s.paragraph:
-            drop.setdefault((s.paragraph, s.line), []).append((s, original))
-
+    Paragraphs are read in order. A sentence already seen in this paragraph goes. A sentence seen in an
+    earlier paragraph goes too, unless its whole paragraph (once its own repeats are gone) equals an
+    earlier surviving paragraph: that copy is left whole for paragraph-level deduplication.
+    """
     repeats: list[Repeat] = []
-    for (paragraph, n), dropped in drop.items():
-        line = by_line[(paragraph, n)]
-        gone = {(s.start, s.end) for s, _ in dropped}
-        for s, kept in dropped:
-            repeats.append(Repeat(line.number, line.text[s.start : s.end], by_line[(kept.paragraph, kept.line)].number))
-        spans = [span for span in split_sentences(line.text) if span not in gone]
-        line.text = join_spans(line.text, spans)
+    first: dict[str, int] = {}  # normalised sentence -> line of its first copy
+    kept_paragraphs: set[str] = set()
+    for p in paragraphs:
+        _drop(p, {}, min_words, repeats)  # repeats inside the paragraph
+        whole = normalise(p.text)
+        if whole in kept_paragraphs:
+            continue
+        _drop(p, first, min_words, repeats)
+        if p.lines:
+            kept_paragraphs.add(normalise(p.text))
+    _drop_truncated(paragraphs, min_words, repeats)
     for p in paragraphs:
         p.lines = [line for line in p.lines if line.text]
     repeats.sort(key=lambda r: r.line)
     return repeats
 
 
-def _completion(teaser: _Sentence, sentences: list[_Sentence]) -> _Sentence | None:
-    """The first other sentence that starts with the words of a truncated one."""
-    prefix = teaser.key + " "
-    return next((s for s in sentences if s is not teaser and s.key.startswith(prefix)), None)
+def _drop(p: Paragraph, seen: dict[str, int], min_words: int, repeats: list[Repeat]) -> None:
+    """Drop from `p` every long-enough sentence already in `seen`; add the others to `seen`."""
+    for line in p.lines:
+        spans = split_sentences(line.text)
+        kept: list[tuple[int, int]] = []
+        for start, end in spans:
+            text = line.text[start:end]
+            key = normalise(text)
+            if len(key.split()) >= min_words and key in seen:
+                repeats.append(Repeat(line.number, text, seen[key]))
+                continue
+            if len(key.split()) >= min_words:
+                seen[key] = line.number
+            kept.append((start, end))
+        if len(kept) < len(spans):
+            line.text = join_spans(line.text, kept)
+    p.lines = [line for line in p.lines if line.text]
+
+
+def _drop_truncated(paragraphs: list[Paragraph], min_words: int, repeats: list[Repeat]) -> None:
+    """Drop each truncated sentence whose words begin another sentence of the document."""
+    sentences = [(line, line.text[a:b]) for p in paragraphs for line in p.lines for a, b in split_sentences(line.text)]
+    keys = [normalise(text) for _, text in sentences]
+    for i, (line, text) in enumerate(sentences):
+        if not TRUNCATED_PATTERN.search(text) or len(keys[i].split()) < min_words:
+            continue
+        prefix = keys[i] + " "
+        full = next((j for j, key in enumerate(keys) if j != i and key.startswith(prefix)), None)
+        if full is not None:
+            repeats.append(Repeat(line.number, text, sentences[full][0].number))
+            _remove_sentence(line, text)
+
+
+def _remove_sentence(line: Line, text: str) -> None:
+    spans = split_sentences(line.text)
+    line.text = join_spans(line.text, [(a, b) for a, b in spans if line.text[a:b] != text])
