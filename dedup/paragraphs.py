@@ -12,9 +12,11 @@ from .records import Line, Paragraph
 BOUNDARY_PATTERN = regex.compile(r"[.!?…。！？]+[\"'”’»)\]]*(?:\s+|(?<=[。！？][\"'”’»)\]]*)(?=\S))")
 # What may open a sentence: a capital, a digit, an opening quote, bracket or dash, or a letter of a
 # script without case (CJK, Arabic, ...).
-OPENER_PATTERN = regex.compile(r"[\p{Lu}\p{N}\"'“‘«(\[¿¡\-–—\p{Lo}]")
+OPENER_PATTERN = regex.compile(r"[\p{Lu}\p{N}\"'“‘«(\[¿¡\-–—「『\p{Lo}]")
 # A line that ends a sentence (for paragraph and teaser heuristics).
 SENTENCE_END_PATTERN = regex.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
+# One letter, or dotted initials without the final stop ("U.S", "e.g"): the stop after them is not an end.
+INITIALS_PATTERN = regex.compile(r"\p{L}(?:\.\p{L})*")
 # Abbreviations after which a full stop does not end a sentence (lower-cased, without the stop).
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sr jr gen col lt sgt capt cmdr adm gov sen rep rev hon pres vs etc e.g i.e "
@@ -52,7 +54,7 @@ def _after_abbreviation(text: str, match: regex.Match[str]) -> bool:
     while word_start > 0 and not text[word_start - 1].isspace():
         word_start -= 1
     word = text[word_start : match.start()].lstrip("(\"'“‘").lower()
-    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    return word in ABBREVIATIONS or INITIALS_PATTERN.fullmatch(word) is not None
 
 
 def ends_sentence(text: str) -> bool:

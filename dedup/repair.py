@@ -23,6 +23,8 @@ AGGRESSIVE = TextFixerConfig(fix_line_breaks=False, explain=False)
 
 # Spaces that render as a plain space (NBSP, en/em spaces, narrow NBSP, ...): become " ".
 SPACE_PATTERN = regex.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\t\x0b\x0c]")
+# ASCII spacing controls that ftfy would delete outright, gluing words: become spaces before it runs.
+CONTROL_SPACE_PATTERN = regex.compile(r"[\t\x0b\x0c]")
 # Invisible characters with no meaning in running text: zero-width space, word joiner, BOM, soft hyphen.
 INVISIBLE_PATTERN = regex.compile(r"[\u200b\u2060\ufeff\u00ad]")
 # Line ends of every platform, so that line numbers count the way editors do.
@@ -41,6 +43,7 @@ def repair_lines(lines: list[str], mode: RepairMode = "conservative") -> list[st
     """Repair each line; the result has exactly as many lines as the input, so numbers stay true."""
     if mode != "off":
         fixer = CONSERVATIVE if mode == "conservative" else AGGRESSIVE
+        lines = [CONTROL_SPACE_PATTERN.sub(" ", line) for line in lines]
         joined = "\n".join(lines)
         if NEEDS_FTFY_PATTERN.search(joined):
             fixed = fix_text(joined, fixer).split("\n")

@@ -58,6 +58,8 @@ class Stripper:
                 hits.append(Hit(line.number, text, tail_rule.id))
                 text = ""
             else:
+                if is_prose(text):
+                    tail_rule = None  # the article goes on: the sign-off was not its end
                 text = self.strip_line(text, line.number, hits)
             if text:
                 out.append(Line(line.number, text))
