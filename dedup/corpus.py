@@ -127,6 +127,7 @@ def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
     """Write to a temporary file beside `path` and rename it over `path` only when all went well."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output should read like any file the user writes
     try:
         with os.fdopen(fd, "wb") as raw:
             if compress:
@@ -139,6 +140,12 @@ def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager

@@ -20,15 +20,15 @@ class Summary:
     removals: Counter[str] = field(default_factory=Counter)
     removed_chars: Counter[str] = field(default_factory=Counter)
 
-    def add_document(self, bytes_in: int, text: str | None, removals: list[Removal]) -> None:
-        """Count one cleaned document."""
+    def add_document(self, bytes_in: int, bytes_out: int | None, removals: list[Removal]) -> None:
+        """Count one cleaned document; `bytes_out` is None when it was left empty and not written."""
         self.documents_in += 1
         self.bytes_in += bytes_in
-        if text is None:
+        if bytes_out is None:
             self.documents_emptied += 1
         else:
             self.documents_out += 1
-            self.bytes_out += len(text.encode("utf-8"))
+            self.bytes_out += bytes_out
         for removal in removals:
             self.removals[removal.reason] += 1
             self.removed_chars[removal.reason] += len(removal.text)

@@ -77,27 +77,33 @@ def clean_files(
         writers: dict[str, IO[str]] = {}
         written = 0
         for cleaned in run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs)):
-            _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field)
+            bytes_out = _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field)
             if report_handle is not None:
                 for removal in cleaned.removals:
                     report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
-            summary.add_document(cleaned.bytes_in, cleaned.text, cleaned.removals)
+            summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals)
             written += 1
             progress.show(f"wrote {written:,} of {counted['docs']:,} documents")
     progress.done()
     return summary
 
 
-def _write(cleaned: Cleaned, source: Source, out_dir: Path, writers: dict[str, IO[str]], stack: ExitStack, text_field: str) -> None:
-    """Write one cleaned document where its source's mirror lies; JSONL shards stay open until the end."""
+def _write(cleaned: Cleaned, source: Source, out_dir: Path, writers: dict[str, IO[str]], stack: ExitStack,
+           text_field: str) -> int | None:
+    """Write one cleaned document where its source's mirror lies (JSONL shards stay open until the end);
+    return the bytes of text written, None when the document was left empty."""
     target = out_dir / source.relative
     if source.kind == ".txt":
-        if cleaned.text is not None:
-            with atomic_writer(target) as handle:
-                handle.write(cleaned.text + "\n")
-        return
+        if cleaned.text is None:
+            return None
+        text = cleaned.text + "\n"
+        with atomic_writer(target) as handle:
+            handle.write(text)
+        return len(text.encode("utf-8"))
     handle = writers.get(source.relative)
     if handle is None:
         handle = writers[source.relative] = stack.enter_context(atomic_writer(target, compress=source.kind == ".jsonl.gz"))
-    if cleaned.text is not None:
-        handle.write(json_line(cleaned.fields or {}, text_field, cleaned.text))
+    if cleaned.text is None:
+        return None
+    handle.write(json_line(cleaned.fields or {}, text_field, cleaned.text))
+    return len(cleaned.text.encode("utf-8"))
