@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+# When a property fails, hypothesis imports libcst (if installed) to suggest a patch; libcst warns on
+# import, which filterwarnings=error would turn into an internal error. Import it once, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    try:
+        import hypothesis.extra._patching  # noqa: F401
+    except ImportError:
+        pass
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -1,0 +1,219 @@
+"""Fingerprints: the comparison form of a text, shingle hashes, MinHash signatures identical to
+datasketch's affine32 MinHash, LSH band keys, and the LSH parameters datasketch would pick."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.fingerprint import band_keys, exact_key, lsh_params, normalise, shingle_hashes, signatures
+
+CHUNK = 1 << 15  # the number of shingles fingerprint.signatures processes at once
+
+
+def datasketch_signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x, scheme="affine32")
+    m.update_batch(hashes.tolist())
+    return np.asarray(m.hashvalues, dtype=np.uint64)
+
+
+def random_sets(sizes: list[int], seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for size in sizes:
+        values = np.unique(rng.integers(0, 2**32, size=size, dtype=np.uint64).astype(np.uint32))
+        while len(values) < size:  # top up the rare collisions so the size is exact
+            values = np.unique(np.concatenate([values, rng.integers(0, 2**32, size=size - len(values), dtype=np.uint64).astype(np.uint32)]))
+        out.append(values)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- normalise
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Ukraine's DEFENCE", "ukraine's defence"),  # case
+        ("STRASSE", "stra\u00dfe"),  # case folding, not just lower()
+        ("\u201cUkraine\u2019s defence\u201d", "\"Ukraine's defence\""),  # curly vs straight quotes
+        ("\u00abdefence\u00bb and \u2018air\u2019", "\"defence\" and 'air'"),  # guillemets, single quotes
+        ("the war \u2014 now \u2013 goes on", "the war - now - goes on"),  # dashes
+        ("air-defence systems", "air defence systems"),  # hyphen vs space
+        ("It's here\u2026", "It's here..."),  # ellipsis
+        ("Hello, world! (Really?)", "hello world really"),  # punctuation
+        ("  lots   of\tspace\n here ", "lots of space here"),  # whitespace runs and ends
+        ("\uff2e\uff21\uff34\uff2f \ufb01rst", "NATO first"),  # NFKC: full width, ligature
+        ("Caf\u0065\u0301", "Caf\u00e9"),  # NFD vs NFC
+    ],
+)
+def test_normalise_folds_style_differences(a: str, b: str) -> None:
+    assert normalise(a) == normalise(b)
+
+
+def test_normalise_result() -> None:
+    assert normalise("\u201cUkraine\u2019s  DEFENCE\u201d \u2014 it's here\u2026") == "ukraine s defence it s here"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("air defence", "airdefence"), ("defence", "defense"), ("Kyiv", "Kiev"), ("2022", "2023"), ("caf\u00e9", "cafe")],
+)
+def test_normalise_keeps_words_and_letters_apart(a: str, b: str) -> None:
+    assert normalise(a) != normalise(b)
+
+
+def test_normalise_keeps_scripts_without_case() -> None:
+    assert normalise("\u6211\u4eec\u5230\u4e86\u3002\u4ed6\u8d70\u4e86\u3002") == "\u6211\u4eec\u5230\u4e86 \u4ed6\u8d70\u4e86"
+
+
+def test_exact_key_is_stable_and_distinguishes() -> None:
+    assert exact_key("nato leaders") == exact_key("nato leaders")
+    assert exact_key("nato leaders") != exact_key("nato leader")
+    assert 0 <= exact_key("") < 2**64
+
+
+# ------------------------------------------------------------------------------------------- shingles
+
+
+def test_shingle_hashes_are_distinct_sorted_uint32() -> None:
+    h = shingle_hashes(normalise("The talks ended without a deal, the talks ended."))
+    assert h.dtype == np.uint32
+    assert np.all(np.diff(h.astype(np.int64)) > 0)
+
+
+def test_char_shingle_count() -> None:
+    # "abcdefg" has 3 distinct 5-character shingles; "aaaaaaa" has 1; a text shorter than 5 has 1.
+    assert len(shingle_hashes("abcdefg")) == 3
+    assert len(shingle_hashes("aaaaaaa")) == 1
+    assert len(shingle_hashes("abc")) == 1
+    assert len(shingle_hashes("")) == 0
+
+
+def test_word_shingles() -> None:
+    text = normalise("one two three four five six seven")
+    assert len(shingle_hashes(text, "word", 3)) == 5
+    assert set(shingle_hashes(text, "word", 3).tolist()) != set(shingle_hashes(text, "char", 3).tolist())
+
+
+def test_shingles_ignore_style_after_normalisation() -> None:
+    a = shingle_hashes(normalise("\u201cWe will not back down,\u201d Stoltenberg said."))
+    b = shingle_hashes(normalise("\"we will NOT back down\" - Stoltenberg said"))
+    assert np.array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------------------- signatures
+
+SIZES = [1, 2, 3, 5, 17, 128, 999, 4096, 1, 20000, 15000, CHUNK - 1, CHUNK, CHUNK + 1, 40000, 7]
+
+
+def test_signatures_equal_datasketch_for_many_sizes() -> None:
+    sets = random_sets(SIZES)
+    assert sum(SIZES) > 3 * CHUNK  # several chunks, with sets straddling chunk borders
+    sigs = signatures(sets, 128, 1)
+    assert sigs.shape == (len(sets), 128)
+    for size, hashes, row in zip(SIZES, sets, sigs):
+        assert np.array_equal(row.astype(np.uint64), datasketch_signature(hashes)), size
+
+
+def test_signature_of_one_set_larger_than_a_chunk() -> None:
+    (hashes,) = random_sets([3 * CHUNK + 11], seed=5)
+    assert np.array_equal(signatures([hashes])[0].astype(np.uint64), datasketch_signature(hashes))
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(2, 1), (64, 7), (256, 3), (128, 42)])
+def test_signatures_follow_num_perm_and_seed(num_perm: int, seed: int) -> None:
+    sets = random_sets([1, 50, 300], seed=seed)
+    sigs = signatures(sets, num_perm, seed)
+    assert sigs.shape == (3, num_perm)
+    for hashes, row in zip(sets, sigs):
+        assert np.array_equal(row.astype(np.uint64), datasketch_signature(hashes, num_perm, seed))
+
+
+def test_signatures_of_a_batch_equal_signatures_one_by_one() -> None:
+    sets = random_sets([3, CHUNK - 2, 10, CHUNK + 5, 1, 2000], seed=9)
+    together = signatures(sets)
+    for hashes, row in zip(sets, together):
+        assert np.array_equal(signatures([hashes])[0], row)
+
+
+def test_signatures_of_no_sets() -> None:
+    assert signatures([], 64).shape == (0, 64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 2**32 - 1), min_size=1, max_size=300), min_size=1, max_size=6))
+def test_signatures_equal_datasketch_property(hash_sets: list[set[int]]) -> None:
+    arrays = [np.array(sorted(s), dtype=np.uint32) for s in hash_sets]
+    sigs = signatures(arrays, 128, 1)
+    for hashes, row in zip(arrays, sigs):
+        assert np.array_equal(row.astype(np.uint64), datasketch_signature(hashes))
+
+
+def test_signature_agreement_estimates_jaccard() -> None:
+    # 1000 shared of 2000 in the union: Jaccard 0.5; 128 permutations estimate it within about 0.15.
+    shared, a_only, b_only = random_sets([1000, 500, 500], seed=3)
+    a = np.unique(np.concatenate([shared, a_only]))
+    b = np.unique(np.concatenate([shared, b_only]))
+    sigs = signatures([a, b], 128, 1)
+    assert abs((sigs[0] == sigs[1]).mean() - 0.5) < 0.15
+
+
+# -------------------------------------------------------------------------------------------- band keys
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_band_keys_equal_iff_band_rows_equal(data: st.DataObject) -> None:
+    bands = data.draw(st.integers(1, 12))
+    rows = data.draw(st.integers(1, 8))
+    count = data.draw(st.integers(2, 8))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    # Few distinct values so that equal bands happen often; copy whole bands between rows as well.
+    sigs = rng.integers(0, 3, size=(count, bands * rows), dtype=np.uint64).astype(np.uint32)
+    for _ in range(data.draw(st.integers(0, 6))):
+        i, j, band = rng.integers(count), rng.integers(count), rng.integers(bands)
+        sigs[j, band * rows : (band + 1) * rows] = sigs[i, band * rows : (band + 1) * rows]
+    keys = band_keys(sigs, bands, rows)
+    assert keys.shape == (count, bands)
+    for band in range(bands):
+        part = sigs[:, band * rows : (band + 1) * rows]
+        for i in range(count):
+            for j in range(count):
+                assert (keys[i, band] == keys[j, band]) == bool(np.array_equal(part[i], part[j]))
+
+
+def test_band_keys_depend_on_the_band() -> None:
+    # The same values in two different bands give different keys (bands are separate hash tables).
+    sigs = np.array([[1, 2, 1, 2]], dtype=np.uint32)
+    keys = band_keys(sigs, 2, 2)
+    assert keys[0, 0] != keys[0, 1]
+
+
+def test_band_keys_ignore_columns_outside_the_bands() -> None:
+    a = np.array([[1, 2, 3, 4, 5]], dtype=np.uint32)
+    b = np.array([[1, 2, 3, 4, 99]], dtype=np.uint32)
+    assert np.array_equal(band_keys(a, 2, 2), band_keys(b, 2, 2))
+
+
+# -------------------------------------------------------------------------------------------- LSH params
+
+
+# datasketch refuses thresholds that leave it fewer than 2 bands (1.0 always; 0.9 with 16 permutations);
+# test_duplicates.py checks what dedup does with a threshold of 1.0.
+@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.7, 0.8, 0.9])
+@pytest.mark.parametrize("num_perm", [32, 64, 128, 256])
+@pytest.mark.parametrize("weights", [(0.3, 0.7), (0.5, 0.5)])
+def test_lsh_params_equal_datasketch(threshold: float, num_perm: int, weights: tuple[float, float]) -> None:
+    bands, rows = lsh_params(threshold, num_perm, *weights)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+    assert (bands, rows) == (lsh.b, lsh.r)
+    assert bands >= 1 and rows >= 1 and bands * rows <= num_perm
+
+
+def test_default_lsh_params() -> None:
+    assert lsh_params(0.5, 128, 0.3, 0.7) == (25, 5)

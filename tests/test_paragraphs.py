@@ -1,0 +1,232 @@
+"""Sentences and paragraphs: abbreviations, quotes, ellipses, CJK stops and dialogue dashes; paragraphs
+by blank-line block, by line, or automatically (hard-wrapped blocks stay whole)."""
+
+from __future__ import annotations
+
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.paragraphs import ends_sentence, split_paragraphs, split_sentences
+from dedup.records import Line
+
+from conftest import SEEDS
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+# -------------------------------------------------------------------------------------------- sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mr. Smith left. He said: \"No.\" Then U. S. troops came.",
+         ["Mr. Smith left.", "He said: \"No.\"", "Then U. S. troops came."]),
+        ("Dr. Jones arrived on Monday. Mrs. Jones stayed at home.",
+         ["Dr. Jones arrived on Monday.", "Mrs. Jones stayed at home."]),
+        ("Bring fruit, e.g. apples and pears. Then go home.", ["Bring fruit, e.g. apples and pears.", "Then go home."]),
+        ("Some allies, i.e. Poland, agreed. Others did not.", ["Some allies, i.e. Poland, agreed.", "Others did not."]),
+        ("St. Petersburg is big. Gen. Patton came. Prof. Weiss too.",
+         ["St. Petersburg is big.", "Gen. Patton came.", "Prof. Weiss too."]),
+        ("J. R. R. Tolkien wrote it. It sold well.", ["J. R. R. Tolkien wrote it.", "It sold well."]),
+        ("See Fig. 3 for details. The end.", ["See Fig. 3 for details.", "The end."]),
+        ("U. S. President Joe Biden proposed it. Stoltenberg agreed.",
+         ["U. S. President Joe Biden proposed it.", "Stoltenberg agreed."]),
+    ],
+)
+def test_abbreviations_do_not_end_sentences(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_dotted_initialism_does_not_end_a_sentence() -> None:
+    # "U.S." written without spaces is as much an abbreviation as "U. S." or "e.g.".
+    assert sentences("The U.S. Army arrived on Monday. It was late.") == [
+        "The U.S. Army arrived on Monday.",
+        "It was late.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\u201cAre you coming?\u201d she asked. \u201cYes.\u201d He nodded.",
+         ["\u201cAre you coming?\u201d she asked.", "\u201cYes.\u201d", "He nodded."]),
+        ("He said \u201cGo home.\u201d Then he left.", ["He said \u201cGo home.\u201d", "Then he left."]),
+        ("\"NATO will continue to stand for Ukraine. We will not back down,\" Stoltenberg said.",
+         ["\"NATO will continue to stand for Ukraine.", "We will not back down,\" Stoltenberg said."]),
+        ("He said 'hello.' She replied.", ["He said 'hello.'", "She replied."]),
+        ("(He left.) She stayed.", ["(He left.)", "She stayed."]),
+        ("Is it \u00abtrue\u00bb? I think so.", ["Is it \u00abtrue\u00bb?", "I think so."]),
+    ],
+)
+def test_quotes_and_brackets_close_with_their_sentence(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He waited... Then he left.", ["He waited...", "Then he left."]),
+        ("He waited... then he left.", ["He waited... then he left."]),
+        ("Nothing happened \u2026 Really.", ["Nothing happened \u2026", "Really."]),
+        ("Putin's war against ...", ["Putin's war against ..."]),
+        ("Leaders extended ... The decision was made.", ["Leaders extended ...", "The decision was made."]),
+    ],
+)
+def test_ellipses(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_cjk_full_stops_need_no_space() -> None:
+    assert sentences("\u6211\u4eec\u5230\u4e86\u3002\u4ed6\u8d70\u4e86\u3002\u4f60\u597d\u5417\uff1f\u597d\u7684\uff01") == [
+        "\u6211\u4eec\u5230\u4e86\u3002",
+        "\u4ed6\u8d70\u4e86\u3002",
+        "\u4f60\u597d\u5417\uff1f",
+        "\u597d\u7684\uff01",
+    ]
+
+
+def test_cjk_corner_quotes_open_a_sentence() -> None:
+    # Japanese dialogue opens with a corner bracket, as English opens with a quotation mark.
+    assert sentences("\u79c1\u306f\u884c\u304d\u307e\u3059\u3002\u300c\u306f\u3044\u3002\u300d") == [
+        "\u79c1\u306f\u884c\u304d\u307e\u3059\u3002",
+        "\u300c\u306f\u3044\u3002\u300d",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- We discussed it - he said. - Russia's war threatens us all - he warned.",
+         ["- We discussed it - he said.", "- Russia's war threatens us all - he warned."]),
+        ("\u2013 Where are you? \u2013 Here, she said. \u2014 Fine.",
+         ["\u2013 Where are you?", "\u2013 Here, she said.", "\u2014 Fine."]),
+    ],
+)
+def test_dialogue_dashes_open_sentences(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It cost $5.50 in 2020. It rose to 3.2 percent.", ["It cost $5.50 in 2020.", "It rose to 3.2 percent."]),
+        ("He was born in 1990. In 2000 he moved.", ["He was born in 1990.", "In 2000 he moved."]),
+        ("Version 2.0 is out! Get it now? Yes.", ["Version 2.0 is out!", "Get it now?", "Yes."]),
+        ("visit example.com today. Fine.", ["visit example.com today.", "Fine."]),
+        ("One sentence without a stop", ["One sentence without a stop"]),
+        ("Spaced sentence.   Next one.  ", ["Spaced sentence.", "Next one."]),
+        ("", []),
+        ("   ", []),
+    ],
+)
+def test_other_boundaries(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def _seed_lines() -> list[str]:
+    return [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n")]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.sampled_from(_seed_lines())))
+def test_spans_tile_the_text(text: str) -> None:
+    """Spans are ordered and non-empty, what lies between them is whitespace only, and on a stripped
+    line (what the pipeline passes) every sentence is stripped too."""
+    for t in (text, text.strip()):
+        spans = split_sentences(t)
+        position = 0
+        for start, end in spans:
+            assert position <= start < end <= len(t)
+            assert t[position:start].strip() == ""
+            piece = t[start:end]
+            assert piece.strip()
+            if t == t.strip():
+                assert piece == piece.strip()
+            position = end
+        assert t[position:].strip() == ""
+
+
+# ------------------------------------------------------------------------------------------- paragraphs
+
+
+def make_lines(text: str) -> list[Line]:
+    return [Line(n, t) for n, t in enumerate(text.split("\n"), 1)]
+
+
+def groups(text: str, mode: str = "auto") -> list[tuple[list[int], bool]]:
+    return [([line.number for line in p.lines], p.blank_before) for p in split_paragraphs(make_lines(text), mode)]
+
+
+WRAPPED = """The ministers met in Brussels on Tuesday to discuss
+the supply of air defence systems to Ukraine, and
+agreed that more support would be needed before the
+winter months set in.
+
+A second paragraph follows here after a blank line
+and it also wraps at a fixed width of about fifty
+characters per line."""
+
+PER_LINE = """The ministers met in Brussels on Tuesday to discuss the supply of air defence systems.
+They agreed that more support would be needed before the winter months set in.
+A third paragraph here, which is also a complete sentence on its own line."""
+
+
+def test_hard_wrapped_blocks_stay_one_paragraph() -> None:
+    assert groups(WRAPPED) == [([1, 2, 3, 4], False), ([6, 7, 8], True)]
+
+
+def test_one_paragraph_per_line_splits_by_line() -> None:
+    assert groups(PER_LINE) == [([1], False), ([2], False), ([3], False)]
+
+
+def test_lines_mode_splits_every_line() -> None:
+    assert groups(WRAPPED, "lines") == [([1], False), ([2], False), ([3], False), ([4], False), ([6], True), ([7], False), ([8], False)]
+
+
+def test_blocks_mode_keeps_every_block_whole() -> None:
+    assert groups(WRAPPED, "blocks") == [([1, 2, 3, 4], False), ([6, 7, 8], True)]
+    assert groups(PER_LINE, "blocks") == [([1, 2, 3], False)]
+
+
+def test_paragraph_text_joins_its_lines() -> None:
+    first = split_paragraphs(make_lines(WRAPPED))[0]
+    assert first.text == "\n".join(WRAPPED.split("\n")[:4])
+    assert first.first_line == 1
+
+
+def test_blank_before_is_recorded_and_blank_lines_are_not_paragraphs() -> None:
+    # A leading blank line does not count (nothing before it); runs of blanks count once.
+    assert groups("\nA\n\nB\nC\n\n\nD") == [([2], False), ([4], True), ([5], False), ([8], True)]
+
+
+def test_short_lines_are_not_hard_wrapped() -> None:
+    # Lines under 30 characters (headings, list items) stay separate paragraphs in auto mode.
+    assert groups("Patriot missiles for Ukraine?\nVenue with past significance") == [([1], False), ([2], False)]
+
+
+def test_wrapped_block_of_sentence_lines_is_split() -> None:
+    # Most lines end a sentence: not hard-wrapped, one paragraph per line.
+    text = "The first line of this block ends with a full stop.\nThe second line also ends like a sentence does.\nLast."
+    assert groups(text) == [([1], False), ([2], False), ([3], False)]
+
+
+def test_seed_002_paragraphs_are_its_lines() -> None:
+    text = (SEEDS / "002_8c011e64549327f4.txt").read_text(encoding="utf-8")
+    lines = make_lines(text)
+    paragraphs = split_paragraphs(lines)
+    assert [p.first_line for p in paragraphs] == [line.number for line in lines if line.text]
+    assert all(len(p.lines) == 1 for p in paragraphs)
+
+
+def test_ends_sentence() -> None:
+    assert ends_sentence("He left.")
+    assert ends_sentence("What has been said so far?")
+    assert ends_sentence("\u201cWe will not back down.\u201d")
+    assert ends_sentence("He said:")
+    assert not ends_sentence("Venue with past significance")
+    assert not ends_sentence("the supply of air defence systems to Ukraine, and")
