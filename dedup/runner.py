@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import IO
 
 from .config import DedupConfig
-from .errors import ConfigError
 from .corpus import Source, atomic_writer, discover, json_line, read_source
+from .errors import ConfigError
 from .executors import prepare_in_processes
 from .pipeline import Cleaned, Preparer, run
 from .records import Document

@@ -16,49 +16,9 @@ import pytest
 
 from dedup.cli import main
 
-from conftest import CLEANED, SEEDS
+from conftest import CLEANED, PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
 
-PARA = (
-    'The city council voted on Tuesday to expand the harbour ferry service to three new stops, saying the '
-    '"extra boats" would cut commuting times for thousands of residents who now drive along the crowded '
-    "coast road every morning."
-)
-PARA_COPY = (
-    "The city council voted on Wednesday to expand the harbor ferry service to three new stops, saying the "
-    "\u201cextra boats\u201d would cut commuting times for thousands of residents who now drive along the crowded "
-    "coast road every morning."
-)
 REGENERATE = "dedup clean seeds --out cleaned --report cleaned/report.jsonl"
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_jsonl(path: Path, records: list[object], compress: bool = False) -> Path:
-    data = "".join(json.dumps(r) + "\n" for r in records)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if compress:
-        with gzip.open(path, "wt", encoding="utf-8") as handle:
-            handle.write(data)
-    else:
-        path.write_text(data, encoding="utf-8")
-    return path
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def files_under(folder: Path) -> list[str]:
-    if not folder.exists():
-        return []
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 def clean(runner, *args: object):

@@ -11,53 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from dedup.corpus import atomic_writer
 from dedup.cli import main
+from dedup.corpus import atomic_writer
 
-# A 30+ word paragraph and a near copy (two words changed, curly instead of straight quotes).
-PARA = (
-    'The city council voted on Tuesday to expand the harbour ferry service to three new stops, saying the '
-    '"extra boats" would cut commuting times for thousands of residents who now drive along the crowded '
-    "coast road every morning."
-)
-PARA_COPY = (
-    "The city council voted on Wednesday to expand the harbor ferry service to three new stops, saying the "
-    "\u201cextra boats\u201d would cut commuting times for thousands of residents who now drive along the crowded "
-    "coast road every morning."
-)
+from conftest import PARA, PARA_COPY, files_under, read_jsonl, write, write_jsonl
+
 OTHER = "A separate plan for cycle lanes will be discussed next month by the transport committee."
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_jsonl(path: Path, records: list[object], compress: bool = False) -> Path:
-    data = "".join(json.dumps(r) + "\n" for r in records)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if compress:
-        with gzip.open(path, "wt", encoding="utf-8") as handle:
-            handle.write(data)
-    else:
-        path.write_text(data, encoding="utf-8")
-    return path
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def files_under(folder: Path) -> list[str]:
-    if not folder.exists():
-        return []
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 def clean(runner, *args: object):
@@ -72,7 +31,10 @@ def ok(result) -> None:
 def txt_tree(tmp_path: Path) -> Path:
     """A folder of .txt files with nested subfolders, mojibake, boilerplate and a near-duplicate pair."""
     root = tmp_path / "in"
-    write(root / "a.txt", f"Skip to content\nThe cafÃ© is open on Sundays and serves breakfast until noon.\n17 minutes ago\n\n{PARA}\nShare this article\n")
+    write(
+        root / "a.txt",
+        f"Skip to content\nThe cafÃ© is open on Sundays and serves breakfast until noon.\n17 minutes ago\n\n{PARA}\nShare this article\n",
+    )
     write(root / "sub" / "deeper" / "b.txt", f"Residents gathered at the town hall for the announcement.\n\n{PARA_COPY}\n{OTHER}\n")
     write(root / "sub" / "c.txt", "Share this article\n17 minutes ago\n")  # nothing but boilerplate
     write(root / "sub" / "notes.md", "# not an input\n")  # unsupported names inside a folder are ignored

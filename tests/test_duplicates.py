@@ -221,7 +221,8 @@ def test_every_copy_is_found_in_one_corpus(source) -> None:
 
 
 def test_curly_quote_copy_from_seed_002() -> None:
-    line = next(l for l in (SEEDS / "002_8c011e64549327f4.txt").read_text(encoding="utf-8").split("\n") if "weapon of war" in l)
+    lines = (SEEDS / "002_8c011e64549327f4.txt").read_text(encoding="utf-8").split("\n")
+    line = next(x for x in lines if "weapon of war" in x)
     copy = line.replace('"', "\u201c", 1).replace('"', "\u201d", 1).replace("\u00a0", " ")
     assert copy != line
     assert find_duplicates([line, copy]) == [Cluster(0, ((1, 1.0),))]

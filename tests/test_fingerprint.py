@@ -3,7 +3,6 @@ datasketch's affine32 MinHash, LSH band keys, and the LSH parameters datasketch 
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH

@@ -3,7 +3,6 @@ by blank-line block, by line, or automatically (hard-wrapped blocks stay whole).
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

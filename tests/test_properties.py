@@ -4,7 +4,6 @@ text, is deterministic, and does not depend on the number of worker processes.""
 
 from __future__ import annotations
 
-
 import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
