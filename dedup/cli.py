@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -41,6 +42,11 @@ def _rule_options(f: Any) -> Any:
 @click.version_option(package_name="dedup-corpus")
 def main() -> None:
     """Clean scraped text: repair Unicode, strip boilerplate, keep each paragraph once."""
+    logger = logging.getLogger("dedup")
+    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("dedup: warning: %(message)s"))
+        logger.addHandler(handler)
 
 
 @main.command(cls=_Command)

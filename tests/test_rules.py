@@ -367,3 +367,12 @@ def test_backtracking_guard_catches_a_runaway_pattern(tmp_path: Path) -> None:
     with pytest.raises(TimeoutError):
         for text in adversarial(rule, 1000):
             rule.compiled.fullmatch(text, timeout=0.5)
+
+
+def test_runaway_rule_counts_as_no_match_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = write(tmp_path, GOOD_RULE.replace("Listen live on \\d{2,3}\\.\\d FM", "(?:a|aa)+b")
+                 .replace("Listen live on 101.5 FM", "aab").replace("Listen to the minister's speech.", "b"))
+    (rule,) = load_rule_file(path)
+    with caplog.at_level("WARNING", logger="dedup"):
+        assert rule.find("a" * 200 + "c") is None
+    assert any(rule.id in record.getMessage() and "no match" in record.getMessage() for record in caplog.records)

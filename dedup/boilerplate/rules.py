@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,7 @@ UNITS = ("line", "sentence", "prefix", "suffix", "tail", "edge")
 MAX_MATCH_CHARS = 1000
 # A pattern still running after this long is treated as no match (a guard, never expected to fire).
 MATCH_TIMEOUT_S = 0.25
+LOG = logging.getLogger(__name__)
 REQUIRED = ("id", "family", "description", "unit", "pattern")
 
 
@@ -58,6 +60,7 @@ class Rule:
             m = self.compiled.fullmatch(text, timeout=MATCH_TIMEOUT_S)
             return (0, len(text)) if m else None
         except TimeoutError:
+            LOG.warning("rule %s gave up after %.2f s on a %d-character text; counted as no match", self.id, MATCH_TIMEOUT_S, len(text))
             return None
 
 
