@@ -25,6 +25,9 @@ class _Command(click.Command):
         except DedupError as err:
             click.echo(f"dedup: error: {err}", err=True)
             ctx.exit(err.exit_code)
+        except OSError as err:  # writing the output or the report: a full disk, a read-only folder
+            click.echo(f"dedup: error: {err.filename or ''}: {err.strerror or err}", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("dedup: interrupted; no output file was left half-written", err=True)
             ctx.exit(130)

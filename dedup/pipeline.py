@@ -3,7 +3,7 @@ clusters every paragraph of the corpus, C drops duplicates and assembles the cle
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,8 +85,9 @@ class Preparer:
             for i, p in enumerate(paragraphs):
                 p.index = i
         removals.sort(key=lambda r: r.line)
-        return Prepared(doc.id, doc.source, doc.order, doc.fields, paragraphs, removals,
-                        self.fingerprint(paragraphs), len(doc.text.encode("utf-8")))
+        fingerprints = self.fingerprint(paragraphs) if dup.find_duplicates else self.fingerprint([])
+        return Prepared(doc.id, doc.source, doc.order, doc.fields, paragraphs, removals, fingerprints,
+                        len(doc.text.encode("utf-8")))
 
     def fingerprint(self, paragraphs: list[Paragraph]) -> Fingerprints:
         """Exact keys for every paragraph, MinHash signatures for those long enough."""
@@ -140,20 +141,17 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]]) -> 
     return Cleaned(prepared.id, prepared.source, text, removals, prepared.fields, prepared.bytes_in)
 
 
-def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Any = None) -> Iterator[Cleaned]:
+PrepareAll = Callable[[Iterable[Document]], Iterable[Prepared]]
+
+
+def run(documents: Iterable[Document], config: DedupConfig, prepare_all: PrepareAll | None = None) -> Iterator[Cleaned]:
     """Run the three phases over documents in input order and yield each cleaned document.
 
     `prepare_all` maps phase A over the documents (in order); by default it runs in this process.
     Phase B needs every fingerprint before anything can be written, so all prepared documents are held
     until clustering ends.
     """
-    preparer = None
-    if prepare_all is None:
-        preparer = Preparer(config)
-        prepared_iter: Iterable[Prepared] = map(preparer.prepare, documents)
-    else:
-        prepared_iter = prepare_all(documents)
-    prepared = list(prepared_iter)
+    prepared = list(prepare_all(documents) if prepare_all else map(Preparer(config).prepare, documents))
     matches = cluster_corpus([p.fingerprints for p in prepared], config) if config.duplicates.find_duplicates else []
     # Global paragraph number -> (document position, paragraph index).
     locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]

@@ -523,3 +523,14 @@ def test_console_script_on_seeds(tmp_path):
     assert re.search(r"bytes: [\d,]+ in, [\d,]+ out", proc.stderr)
     assert "removed: " in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_unwritable_output_is_one_line_error(runner, tmp_path):
+    (tmp_path / "in").mkdir()
+    write(tmp_path / "in" / "a.txt", PARA + "\n")
+    blocker = write(tmp_path / "blocker", "a file where a folder should be\n")
+    result = runner.invoke(main, ["clean", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--report", str(blocker / "r.jsonl")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line]
+    assert len(lines) == 1 and lines[0].startswith("dedup: error:") and "blocker" in lines[0]
