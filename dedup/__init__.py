@@ -12,15 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from .boilerplate import Stripper, load_rules
-from .cluster import find_clusters
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
 from .errors import ConfigError, DedupError, InputError, RuleError
 from .executors import prepare_in_processes
-from .fingerprint import exact_key, lsh_params, normalise, shingle_hashes, signatures
-from .pipeline import Cleaned, run
+from .pipeline import Cleaned, cluster_corpus, fingerprint, run
 from .records import Document, Line, Removal
 from .repair import join_lines, repair_text, split_lines
 
@@ -72,34 +68,25 @@ def clean_text(text: str, config: DedupConfig | None = None, **options: Any) -> 
 
 @dataclass(frozen=True)
 class Cluster:
-    """Texts found to be copies of one another: `kept` is the first in input order; `duplicates` pairs
-    each removed text's index with its verified similarity to a kept text."""
+    """Texts found to be copies of one another: `kept` is the copy kept (the first in input order, or
+    the longest with keep="longest"); `duplicates` pairs each removed text's index with its verified
+    similarity to the kept text (1.0 for a text contained in it)."""
 
     kept: int
     duplicates: tuple[tuple[int, float], ...]
 
 
 def find_duplicates(texts: Iterable[str], config: DedupConfig | None = None, **options: Any) -> list[Cluster]:
-    """Find near-duplicates among texts (each compared as one paragraph), without cleaning them.
+    """Find near-duplicates among texts (each compared as one paragraph), without cleaning them. A text
+    whose sentences all stand in a longer text (a headline repeated as a lead) is its duplicate.
 
     >>> a = "The ministers agreed on Tuesday to send more air defence systems to Ukraine before winter."
     >>> b = "The ministers agreed on Tuesday to send more air-defence systems to Ukraine before the winter."
     >>> find_duplicates([a, "Something else entirely, about the weather in Oslo today.", b])
     [Cluster(kept=0, duplicates=((2, 0.9297),))]
     """
-    dup = DedupConfig.from_options(config, **options).duplicates
-    norms = [normalise(text) for text in texts]
-    long_enough = [len(norm.split()) >= dup.min_words for norm in norms]
-    hash_sets = [shingle_hashes(n, dup.shingle, dup.shingle_size) for n, ok in zip(norms, long_enough) if ok]
-    rows = np.cumsum(long_enough) - 1
-    matches = find_clusters(
-        np.array([exact_key(n) for n in norms], dtype=np.uint64),
-        np.array([len(n) >= dup.min_chars for n in norms], dtype=bool),
-        np.where(long_enough, rows, -1).astype(np.int64),
-        signatures(hash_sets, dup.num_perm, dup.seed),
-        dup.threshold,
-        *lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight),
-    )
+    config = DedupConfig.from_options(config, **options)
+    matches = cluster_corpus([fingerprint(list(texts), config.duplicates)], config)
     grouped: dict[int, list[tuple[int, float]]] = {}
     for match in matches:
         grouped.setdefault(match.kept, []).append((match.removed, round(match.similarity, 4)))

@@ -76,6 +76,12 @@ def main() -> None:
               help="Shorter paragraphs are never removed as duplicates.")
 @click.option("--min-sentence-words", type=click.IntRange(0), default=_DUP.min_sentence_words, show_default=True,
               help="Shorter sentences are never removed as repeats.")
+@click.option("--keep", type=click.Choice(["first", "longest"]), default=_DUP.keep, show_default=True,
+              help="Which copy of a cluster stays: the first in input order or the longest.")
+@click.option("--source-priority", multiple=True, metavar="PATTERN",
+              help="Prefer copies from documents whose file name or id matches this glob, e.g. 'wire/*' (repeatable, first wins).")
+@click.option("--document-threshold", type=click.FloatRange(0, 1, min_open=True), default=_DUP.document_threshold, show_default=True,
+              help="Drop a whole document when copies of other documents make up this share of its text.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
 @click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,

@@ -21,41 +21,86 @@ class Match:
     similarity: float
 
 
-def find_clusters(
-    keys: np.ndarray,
-    eligible: np.ndarray,
-    sig_rows: np.ndarray,
-    sigs: np.ndarray,
-    threshold: float,
-    bands: int,
-    rows: int,
-) -> list[Match]:
-    """Decide which paragraphs are duplicates of an earlier kept one.
+@dataclass(slots=True)
+class ParagraphTable:
+    """Every paragraph of a corpus as numbers, row g = paragraph g in input order.
 
-    `keys[g]` is paragraph g's exact normalised key, `eligible[g]` whether it may be removed at all,
-    `sig_rows[g]` its row in `sigs` (-1 when too short for MinHash). The first paragraph of a cluster in
-    input order is kept; a later one goes when its estimated Jaccard similarity to a kept member of its
-    cluster reaches `threshold` (chains of pairwise-similar paragraphs never remove a paragraph unlike
-    everything kept). Returns one Match per removed paragraph, ordered by `removed`.
+    `keys`: exact normalised key; `eligible`: may be removed at all; `sig_rows`: row in `sigs` (-1 when
+    too short for MinHash); `rank`: preference, lowest kept first (input order by default); `lengths`:
+    characters; `sentences`: normalised sentence keys, for containment.
     """
-    members = np.flatnonzero(eligible)
+
+    keys: np.ndarray
+    eligible: np.ndarray
+    sig_rows: np.ndarray
+    sigs: np.ndarray
+    rank: np.ndarray
+    lengths: np.ndarray
+    sentences: list[tuple[int, ...]]
+
+
+# A near-copy may be this much longer than the copy kept for it, no more (truncations, appended tags).
+MAX_GROWTH = 1.5
+# A contained paragraph is checked against at most this many candidate containers (best ranked first).
+MAX_CONTAINERS = 64
+
+
+def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int) -> list[Match]:
+    """Decide which paragraphs are duplicates of another, kept one.
+
+    Exact copies go first, then near-duplicates: within a cluster the best-ranked paragraph is kept and
+    another goes when its estimated Jaccard similarity to a kept member reaches `threshold` (chains of
+    pairwise-similar paragraphs never remove a paragraph unlike everything kept). Last, a paragraph whose
+    sentences all stand in one longer paragraph goes as contained in it. Every Match points at a
+    paragraph that is kept. Returns one Match per removed paragraph, ordered by `removed`.
+    """
+    members = np.flatnonzero(table.eligible)
     if len(members) == 0:
         return []
-    order = members[np.argsort(keys[members], kind="stable")]
-    sorted_keys = keys[order]
+    order = members[np.lexsort((table.rank[members], table.keys[members]))]
+    sorted_keys = table.keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
+    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep}
 
     reps = order[starts]
-    reps = np.sort(reps[sig_rows[reps] >= 0])
-    near = {m.removed: m for m in _near_duplicates(reps, sig_rows, sigs, threshold, bands, rows)}
-    matches = list(near.values())
-    for g, rep in zip(order.tolist(), representative.tolist()):
-        if g != rep:
-            # An exact copy of a paragraph that went as a near-duplicate points at what was kept instead.
-            target = near.get(rep)
-            matches.append(Match(g, target.kept, target.similarity) if target else Match(g, rep, 1.0))
-    return sorted(matches, key=lambda m: m.removed)
+    reps = reps[table.sig_rows[reps] >= 0]
+    reps = reps[np.argsort(table.rank[reps], kind="stable")]
+    near = _near_duplicates(reps, table.sig_rows, table.sigs, table.lengths, threshold, bands, rows)
+    matches.update((m.removed, m) for m in near)
+    matches.update((m.removed, m) for m in _contained(table, matches))
+    return [_resolve(matches, matches[g]) for g in sorted(matches)]
+
+
+def _resolve(matches: dict[int, Match], match: Match) -> Match:
+    """Follow kept pointers until a kept paragraph; the similarity is the weakest link's."""
+    seen = {match.removed}
+    kept, similarity = match.kept, match.similarity
+    while kept in matches and kept not in seen:
+        seen.add(kept)
+        similarity = min(similarity, matches[kept].similarity)
+        kept = matches[kept].kept
+    return Match(match.removed, kept, similarity)
+
+
+def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Match]:
+    """Yield a Match for each eligible paragraph whose sentences all occur in one longer paragraph
+    (a headline repeated as a lead sentence) and that is kept; the best ranked such container is chosen."""
+    holders: dict[int, list[int]] = {}
+    for g, keys in enumerate(table.sentences):
+        for key in set(keys):
+            holders.setdefault(key, []).append(g)
+    for g in np.flatnonzero(table.eligible).tolist():
+        keys = table.sentences[g]
+        if g in removed or not keys:
+            continue
+        wanted = set(keys)
+        candidates = [q for q in holders[keys[0]] if table.lengths[q] > table.lengths[g] and q not in removed]
+        candidates.sort(key=lambda q: table.rank[q])
+        for q in candidates[:MAX_CONTAINERS]:
+            if wanted <= set(table.sentences[q]):
+                yield Match(g, q, 1.0)
+                break
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
@@ -83,16 +128,21 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
 
 
 def _near_duplicates(
-    reps: np.ndarray, sig_rows: np.ndarray, sigs: np.ndarray, threshold: float, bands: int, rows: int
+    reps: np.ndarray, sig_rows: np.ndarray, sigs: np.ndarray, lengths: np.ndarray, threshold: float, bands: int, rows: int
 ) -> Iterator[Match]:
-    """Yield a Match for every representative that is a verified near-duplicate of a kept one.
+    """Yield a Match for every representative (given best ranked first) that is a verified
+    near-duplicate of a kept one.
 
     Candidate pairs are verified first (estimated Jaccard >= threshold); components of verified pairs
-    are then walked in input order, each member compared with the members kept so far.
+    are then walked in rank order, each member compared with the members kept so far. A member more than
+    MAX_GROWTH times as long as a kept one is never removed as its copy: that similarity comes from
+    holding the kept text plus more, and removing it would lose the more (containment handles the
+    shorter one instead).
     """
     if len(reps) < 2:
         return
     rep_sigs = sigs[sig_rows[reps]]
+    rep_lengths = lengths[reps]
     pairs = candidate_pairs(band_keys(rep_sigs, bands, rows))
     similar = pairs[_similarity(rep_sigs, pairs) >= threshold]
     parent = list(range(len(reps)))
@@ -108,12 +158,13 @@ def _near_duplicates(
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     components: dict[int, list[int]] = {}
-    for i in np.unique(similar).tolist():  # ascending: input order
+    for i in np.unique(similar).tolist():  # ascending: best ranked first
         components.setdefault(find(i), []).append(i)
     for component in components.values():
         kept = [component[0]]
         for i in component[1:]:
             sims = (rep_sigs[kept] == rep_sigs[i]).mean(axis=1)
+            sims[rep_lengths[kept] * MAX_GROWTH < rep_lengths[i]] = 0.0
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
                 yield Match(int(reps[i]), int(reps[kept[best]]), float(sims[best]))

@@ -10,6 +10,7 @@ from .errors import ConfigError
 RepairMode = Literal["conservative", "aggressive", "off"]
 ParagraphMode = Literal["auto", "lines", "blocks"]
 Shingle = Literal["char", "word"]
+Keep = Literal["first", "longest"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,10 @@ class DuplicateConfig:
     candidates, which are verified against `threshold`. Paragraphs of fewer than `min_words` words are
     compared by exact normalised hash only; those under `min_chars` characters are never removed (a
     "Yes." or a one-word heading recurs naturally). Sentences of `min_sentence_words` words or more are
-    kept once per document.
+    kept once per document. Of a cluster, the copy kept comes from the document whose source (relative
+    file name or id) matches the earliest pattern of `source_priority`, then by `keep`: `first` in input
+    order or the `longest`. A document whose text is `document_threshold` or more copies of other
+    documents goes whole.
     """
 
     find_duplicates: bool = True
@@ -51,6 +55,9 @@ class DuplicateConfig:
     min_words: int = 10
     min_chars: int = 20
     min_sentence_words: int = 5
+    keep: Keep = "first"
+    source_priority: tuple[str, ...] = ()
+    document_threshold: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ def validate(config: DedupConfig) -> None:
         raise ConfigError(f"paragraphs must be auto, lines or blocks, not {config.paragraphs!r}")
     if dup.shingle not in ("char", "word"):
         raise ConfigError(f"shingle must be char or word, not {dup.shingle!r}")
+    if dup.keep not in ("first", "longest"):
+        raise ConfigError(f"keep must be first or longest, not {dup.keep!r}")
+    if not 0.0 < dup.document_threshold <= 1.0:
+        raise ConfigError(f"document_threshold must be in (0, 1], not {dup.document_threshold}")
     if not 0.0 < dup.threshold <= 1.0:
         raise ConfigError(f"threshold must be in (0, 1], not {dup.threshold}")
     if not 1 <= dup.shingle_size <= 32:

@@ -3,17 +3,19 @@ clusters every paragraph of the corpus, C drops duplicates and assembles the cle
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from typing import Any
 
 import numpy as np
 
 from .boilerplate import Stripper, load_rules
-from .cluster import Match, find_clusters
-from .config import DedupConfig
+from .cluster import Match, ParagraphTable, find_clusters
+from .config import DedupConfig, DuplicateConfig
 from .fingerprint import exact_key, lsh_params, normalise, shingle_hashes, signatures
-from .paragraphs import split_paragraphs
+from .paragraphs import split_paragraphs, split_sentences
 from .records import Document, Line, Paragraph, Removal
 from .repair import repair_lines, split_lines
 from .repeats import drop_repeated_sentences
@@ -21,12 +23,31 @@ from .repeats import drop_repeated_sentences
 
 @dataclass(slots=True)
 class Fingerprints:
-    """What phase B needs of one document's paragraphs: no text, only keys and signatures."""
+    """What phase B needs of one document's paragraphs: no text, only keys, lengths and signatures."""
 
     keys: list[int]
     eligible: list[bool]
     sig_rows: list[int]
     sigs: np.ndarray
+    lengths: list[int]
+    sentences: list[tuple[int, ...]]
+
+
+def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
+    """Exact keys and sentence keys for every paragraph text, MinHash signatures for those long enough."""
+    keys, eligible, sig_rows, hash_sets, sentences = [], [], [], [], []
+    for text in texts:
+        norm = normalise(text)
+        keys.append(exact_key(norm))
+        eligible.append(len(norm) >= dup.min_chars)
+        sentences.append(tuple(exact_key(normalise(text[a:b])) for a, b in split_sentences(text)))
+        if len(norm.split()) >= dup.min_words:
+            sig_rows.append(len(hash_sets))
+            hash_sets.append(shingle_hashes(norm, dup.shingle, dup.shingle_size))
+        else:
+            sig_rows.append(-1)
+    sigs = signatures(hash_sets, dup.num_perm, dup.seed)
+    return Fingerprints(keys, eligible, sig_rows, sigs, [len(t) for t in texts], sentences)
 
 
 @dataclass(slots=True)
@@ -85,57 +106,64 @@ class Preparer:
             for i, p in enumerate(paragraphs):
                 p.index = i
         removals.sort(key=lambda r: r.line)
-        fingerprints = self.fingerprint(paragraphs) if dup.find_duplicates else self.fingerprint([])
+        fingerprints = fingerprint([p.text for p in paragraphs] if dup.find_duplicates else [], dup)
         return Prepared(doc.id, doc.source, doc.order, doc.fields, paragraphs, removals, fingerprints,
                         len(doc.text.encode("utf-8")))
 
-    def fingerprint(self, paragraphs: list[Paragraph]) -> Fingerprints:
-        """Exact keys for every paragraph, MinHash signatures for those long enough."""
-        dup = self.config.duplicates
-        keys, eligible, sig_rows, hash_sets = [], [], [], []
-        for p in paragraphs:
-            norm = normalise(p.text)
-            keys.append(exact_key(norm))
-            eligible.append(len(norm) >= dup.min_chars)
-            if len(norm.split()) >= dup.min_words:
-                sig_rows.append(len(hash_sets))
-                hash_sets.append(shingle_hashes(norm, dup.shingle, dup.shingle_size))
-            else:
-                sig_rows.append(-1)
-        return Fingerprints(keys, eligible, sig_rows, signatures(hash_sets, dup.num_perm, dup.seed))
-
-
-def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig) -> list[Match]:
-    """Phase B: find duplicate paragraphs across all documents; paragraphs are numbered globally in
-    input order (document by document)."""
+def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: list[int] | None = None) -> list[Match]:
+    """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
+    order (document by document); `priorities[d]` ranks document d's source (lower wins)."""
     dup = config.duplicates
     if not fingerprints:
         return []
-    keys = np.array([k for f in fingerprints for k in f.keys], dtype=np.uint64)
-    eligible = np.array([e for f in fingerprints for e in f.eligible], dtype=bool)
-    rows, offset = [], 0
-    for f in fingerprints:
+    rows, offset, priority = [], 0, []
+    for d, f in enumerate(fingerprints):
         rows.extend(r + offset if r >= 0 else -1 for r in f.sig_rows)
         offset += len(f.sigs)
-    sigs = np.concatenate([f.sigs for f in fingerprints])
+        priority.extend([priorities[d] if priorities else 0] * len(f.keys))
+    lengths = np.array([n for f in fingerprints for n in f.lengths], dtype=np.int64)
+    preference = -lengths if dup.keep == "longest" else np.zeros_like(lengths)
+    rank = np.empty(len(lengths), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(lengths)), preference, np.array(priority, dtype=np.int64)))] = np.arange(len(lengths))
+    table = ParagraphTable(
+        keys=np.array([k for f in fingerprints for k in f.keys], dtype=np.uint64),
+        eligible=np.array([e for f in fingerprints for e in f.eligible], dtype=bool),
+        sig_rows=np.array(rows, dtype=np.int64),
+        sigs=np.concatenate([f.sigs for f in fingerprints]),
+        rank=rank,
+        lengths=lengths,
+        sentences=[s for f in fingerprints for s in f.sentences],
+    )
     bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
-    return find_clusters(keys, eligible, np.array(rows, dtype=np.int64), sigs, dup.threshold, bands, per_band)
+    return find_clusters(table, dup.threshold, bands, per_band)
 
 
-def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]]) -> Cleaned:
+def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], document_threshold: float = 1.0) -> Cleaned:
     """Phase C for one document: drop its duplicate paragraphs (`dropped` maps a paragraph index to the
-    kept copy's document id, line and similarity) and join what is left."""
+    kept copy's document id, line and similarity) and join what is left. When copies of other documents
+    make up `document_threshold` or more of its text, what is left goes too, as `duplicate_document`."""
     removals = list(prepared.removals)
+    copied = Counter[tuple[str, int]]()
+    for p in prepared.paragraphs:
+        if p.index in dropped and dropped[p.index][0] != prepared.id:
+            copied[dropped[p.index][:2]] += len(p.text)
+    total = sum(len(p.text) for p in prepared.paragraphs)
+    whole = bool(copied) and copied.total() >= document_threshold * total
+    source = copied.most_common(1)[0][0] if whole else None
     pieces: list[str] = []
     for p in prepared.paragraphs:
         if p.index in dropped:
             doc, line, similarity = dropped[p.index]
             removals.append(Removal(prepared.id, p.first_line, p.text, "duplicate",
                                     kept={"doc": doc, "line": line}, similarity=similarity))
-            continue
-        if pieces:
-            pieces.append("\n\n" if p.blank_before else "\n")
-        pieces.append(p.text)
+        elif source is not None:
+            removals.append(Removal(prepared.id, p.first_line, p.text, "duplicate_document",
+                                    kept={"doc": source[0], "line": source[1]},
+                                    similarity=round(copied.total() / total, 4)))
+        else:
+            if pieces:
+                pieces.append("\n\n" if p.blank_before else "\n")
+            pieces.append(p.text)
     removals.sort(key=lambda r: r.line)
     text = "".join(pieces) if pieces else None
     return Cleaned(prepared.id, prepared.source, text, removals, prepared.fields, prepared.bytes_in)
@@ -152,7 +180,11 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     until clustering ends.
     """
     prepared = list(prepare_all(documents) if prepare_all else map(Preparer(config).prepare, documents))
-    matches = cluster_corpus([p.fingerprints for p in prepared], config) if config.duplicates.find_duplicates else []
+    dup = config.duplicates
+    matches = []
+    if dup.find_duplicates:
+        priorities = [source_rank(doc, dup.source_priority) for doc in prepared]
+        matches = cluster_corpus([p.fingerprints for p in prepared], config, priorities)
     # Global paragraph number -> (document position, paragraph index).
     locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]
     dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
@@ -162,4 +194,9 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
         kept_doc = prepared[kd]
         dropped.setdefault(d, {})[i] = (kept_doc.id, kept_doc.paragraphs[ki].first_line, m.similarity)
     for d, doc in enumerate(prepared):
-        yield assemble(doc, dropped.get(d, {}))
+        yield assemble(doc, dropped.get(d, {}), dup.document_threshold)
+
+
+def source_rank(doc: Prepared, patterns: tuple[str, ...]) -> int:
+    """Position of the first pattern matching the document's source or id (len(patterns) if none)."""
+    return next((i for i, pattern in enumerate(patterns) if fnmatch(doc.source, pattern) or fnmatch(doc.id, pattern)), len(patterns))

@@ -31,7 +31,9 @@ def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list
 
     Paragraphs are read in order. A sentence already seen in this paragraph goes. A sentence seen in an
     earlier paragraph goes too, unless its whole paragraph (once its own repeats are gone) equals an
-    earlier surviving paragraph: that copy is left whole for paragraph-level deduplication.
+    earlier surviving paragraph: that copy is left whole for paragraph-level deduplication. A paragraph
+    that is a single sentence (a headline) does not take that sentence out of later paragraphs: the
+    headline is the copy that goes, as contained in the longer paragraph, so the sentence stays in context.
     """
     repeats: list[Repeat] = []
     first: dict[str, int] = {}  # normalised sentence -> line of its first copy
@@ -40,6 +42,9 @@ def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list
         _drop(p, {}, min_words, repeats)  # repeats inside the paragraph
         whole = normalise(p.text)
         if whole in kept_paragraphs:
+            continue
+        if len(split_sentences(p.text)) == 1:
+            kept_paragraphs.add(whole)
             continue
         _drop(p, first, min_words, repeats)
         if p.lines:

@@ -77,7 +77,9 @@ def test_several_copies_of_a_sentence_leave_one() -> None:
     c = one(f"{S1} {S1} {S2}\n{S1}\n{S3} {S1}")
     assert c.text is not None and c.text.count(S1) == 1
     removed = [r for r in c.removals if r.reason == "repeated_sentence"]
-    assert [r.line for r in removed] == [1, 2, 3]  # line 2 holds S1 alone: a repeated sentence too
+    assert [r.line for r in removed] == [1, 3]
+    # line 2 holds S1 alone: it goes as a paragraph contained in line 1, which keeps S1 in context
+    assert [(r.line, r.kept) for r in c.removals if r.reason == "duplicate"] == [(2, {"doc": "0", "line": 1})]
     assert all(r.kept == {"doc": "0", "line": 1} for r in removed)
 
 
@@ -184,9 +186,9 @@ def test_find_duplicates_off_keeps_repeats() -> None:
 
 
 def test_paragraphs_option_routes_through() -> None:
-    # In blocks mode the first two lines form one paragraph, unlike the last line: nothing repeats;
-    # by line (and in auto mode: short lines are not hard-wrapped) the last line copies the first.
-    text = "Patriot missiles for Ukraine?\nVenue with past significance\n\nPatriot missiles for Ukraine?"
+    # In blocks mode each blank-line block is one paragraph and the two blocks differ in order: nothing
+    # repeats. By line (and in auto mode: short lines are not hard-wrapped) the last two lines copy the first.
+    text = "Patriot missiles for Ukraine?\nVenue with past significance\n\nVenue with past significance\nPatriot missiles for Ukraine?"
     assert clean_text(text, paragraphs="lines") == "Patriot missiles for Ukraine?\nVenue with past significance"
     assert clean_text(text) == "Patriot missiles for Ukraine?\nVenue with past significance"
     assert clean_text(text, paragraphs="blocks") == text
@@ -270,9 +272,10 @@ def test_jobs_do_not_change_the_result() -> None:
 def test_removal_lines_are_1_based_input_lines() -> None:
     text = "\r\n".join(["", "Skip to content", "", "", S1, "17 minutes ago", S2, "", f"{S3} {S1}", "Share this article"])
     c = one(text)
-    assert reasons(c) == [(2, "boilerplate"), (6, "boilerplate"), (9, "repeated_sentence"), (10, "boilerplate")]
-    repeat = c.removals[2]
-    assert repeat.kept == {"doc": "0", "line": 5}
+    # S1 alone on line 5 is contained in line 9, which keeps it in context: line 5 goes
+    assert reasons(c) == [(2, "boilerplate"), (5, "duplicate"), (6, "boilerplate"), (10, "boilerplate")]
+    contained = c.removals[1]
+    assert contained.kept == {"doc": "0", "line": 9} and contained.text == S1
 
 
 def test_removal_lines_count_bare_carriage_returns() -> None:
