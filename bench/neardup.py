@@ -55,7 +55,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import statistics
 import string
 import sys
@@ -76,7 +75,8 @@ DEFAULT_SOURCE = ROOT.parent / "shared" / "eval" / "linebench-dev.jsonl"
 DEFAULT_SEEDS = ROOT / "seeds"
 
 MIN_WORDS = 12  # shortest original, in words
-COPIES_PER_EDIT = 100  # planted copies per edit kind
+COPIES_PER_EDIT = 150  # planted copies per edit kind
+CLUSTER_COPIES = (1, 1, 2, 2, 3, 4)  # planted copies of one original, drawn uniformly from these
 CONTAINMENT_CASES = 120
 SHARED_SENTENCE_CASES = 120
 FILLS_PER_TEMPLATE = 16
@@ -200,7 +200,7 @@ class WordPool:
 Edit = Callable[[str, random.Random, WordPool], str]
 
 QUOTE_DASH_SWAP = {"'": "\u2019", "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "-": "\u2013", "\u2013": "-", "\u2014": "-"}
-CREDIT_TAGS = [" (Reuters)", " \u2014 AFP", " (AP)", " - Reuters", " (AFP/dpa)", " Photo: {name}/{agency}", " (Photo: {name}/{agency})", " Image: {name}/{agency}"]
+CREDIT_TAGS = (" (Reuters)", " \u2014 AFP", " (AP)", " - Reuters", " (AFP/dpa)", " Photo: {name}/{agency}", " (Photo: {name}/{agency})")
 PHOTOGRAPHERS = ["John Smith", "Maria Garcia", "Bernd Riegert", "Anna Ivanova", "Li Wei", "Ahmed Hassan", "Sarah Jones"]
 AGENCIES = ["AFP", "Reuters", "AP", "dpa", "Getty Images", "EPA", "picture alliance"]
 
@@ -322,22 +322,22 @@ TEMPLATES = {
     "polizei_festnahmen": "Die Polizei in {stadt} hat am {tag} {n} Personen festgenommen, nachdem es in der Nähe des {ort} zu "
     "Ausschreitungen gekommen war, teilten die Behörden mit. Nach Angaben eines Sprechers wurden {m} Beamte verletzt, die Ermittlungen dauern an.",
 }
-TEMPLATE_VALUES = {
-    "city": "Lagos Lyon Porto Quito Kraków Dhaka Manila Nairobi Seville Tbilisi Cork Leeds Oslo Bergen Turin Pune Izmir Accra Lima Bogotá".split(),
-    "day": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
-    "place": ["central station", "city hall", "football stadium", "main square", "parliament building", "old harbour", "university campus",
-              "central bank", "ministry of finance", "cathedral", "airport", "port authority"],
-    "company": ["Norsk Hydro", "Tata Motors", "Banco Sabadell", "Rio Tinto", "Siemens Energy", "Vodafone", "Heineken", "Ericsson",
-                "Samsung SDI", "BHP", "Carrefour", "Unilever", "Nokia", "Fiat", "Infosys", "Danone"],
-    "region": ["Asia", "Europe", "North America", "Latin America", "Africa", "the Middle East", "China", "India"],
-    "team": ["Arsenal", "Celtic", "Benfica", "Ajax", "Lazio", "Sevilla", "Porto", "Galatasaray", "Feyenoord", "Napoli",
-             "Rangers", "Lyon", "Marseille", "Villarreal", "Braga", "Anderlecht", "Basel", "Salzburg"],
-    "player": ["Luis Moreno", "Jan Kowalski", "Ahmed Salah", "Tom Baker", "Yuki Tanaka", "Pedro Alves", "Ivan Petrov",
-               "Lars Nilsson", "Marco Rossi", "Kofi Mensah", "Diego Ruiz", "Emre Demir"],
-    "rank": "second third fourth fifth sixth seventh eighth ninth tenth".split(),
-    "stadt": "Berlin Hamburg München Köln Leipzig Dresden Bremen Hannover Stuttgart Nürnberg Dortmund Essen Bonn Kassel Erfurt Kiel".split(),
-    "tag": "Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag".split(),
-    "ort": ["Hauptbahnhofs", "Rathauses", "Stadions", "Landtags", "Marktplatzes", "Hafens", "Flughafens", "Doms", "Messegeländes"],
+TEMPLATE_VALUES = {  # "a, b, c" lists
+    "city": "Lagos, Lyon, Porto, Quito, Kraków, Dhaka, Manila, Nairobi, Seville, Tbilisi, Cork, Leeds, Oslo, Bergen, Turin, Pune, Izmir, Accra",
+    "day": "Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday",
+    "place": "central station, city hall, football stadium, main square, parliament building, old harbour, university campus, "
+    "central bank, ministry of finance, cathedral, airport, port authority",
+    "company": "Norsk Hydro, Tata Motors, Banco Sabadell, Rio Tinto, Siemens Energy, Vodafone, Heineken, Ericsson, Samsung SDI, BHP, "
+    "Carrefour, Unilever, Nokia, Fiat, Infosys, Danone",
+    "region": "Asia, Europe, North America, Latin America, Africa, the Middle East, China, India",
+    "team": "Arsenal, Celtic, Benfica, Ajax, Lazio, Sevilla, Porto, Galatasaray, Feyenoord, Napoli, Rangers, Lyon, Marseille, "
+    "Villarreal, Braga, Anderlecht, Basel, Salzburg",
+    "player": "Luis Moreno, Jan Kowalski, Ahmed Salah, Tom Baker, Yuki Tanaka, Pedro Alves, Ivan Petrov, Lars Nilsson, Marco Rossi, "
+    "Kofi Mensah, Diego Ruiz, Emre Demir",
+    "rank": "second, third, fourth, fifth, sixth, seventh, eighth, ninth, tenth",
+    "stadt": "Berlin, Hamburg, München, Köln, Leipzig, Dresden, Bremen, Hannover, Stuttgart, Nürnberg, Dortmund, Essen, Bonn, Kassel",
+    "tag": "Montag, Dienstag, Mittwoch, Donnerstag, Freitag, Samstag, Sonntag",
+    "ort": "Hauptbahnhofs, Rathauses, Stadions, Landtags, Marktplatzes, Hafens, Flughafens, Doms, Messegeländes",
 }
 TEMPLATE_NUMBERS = {"n": (3, 240), "m": (2, 60), "pct": (2, 45), "pct2": (1, 12), "amount": (40, 9000), "s1": (2, 6), "s2": (0, 1)}
 
@@ -351,7 +351,7 @@ def fill_template(template: str, rng: random.Random) -> str:
         base = name.rstrip("0123456789")
         if base in TEMPLATE_VALUES:
             taken = {v for k, v in values.items() if k.rstrip("0123456789") == base}
-            values[name] = rng.choice([v for v in TEMPLATE_VALUES[base] if v not in taken])
+            values[name] = rng.choice([v for v in TEMPLATE_VALUES[base].split(", ") if v not in taken])
         elif name in TEMPLATE_NUMBERS:
             values[name] = str(rng.randint(*TEMPLATE_NUMBERS[name]))
         else:  # magnitude
@@ -442,6 +442,7 @@ def build_corpus(seed: int, source: Path, seeds: Path | None, copies_per_edit: i
     copies = _assign_copies(originals, unused, rng, pool, copies_per_edit)
 
     builder = Builder(rng)
+    builder.positives = {edit.__name__: [] for edit in EDITS} | {"containment": []}
     ids: dict[int, int] = {}  # index in `originals` -> paragraph id
     at = 0
     for page in pages:
@@ -534,8 +535,7 @@ def _assign_copies(
     rng.shuffle(slots)
     copies: dict[int, list[tuple[str, str, str]]] = {}
     while slots:
-        size = rng.choice((1, 1, 1, 2, 2, 3))
-        group, slots = slots[:size], slots[size:]
+        group = _distinct_edits(slots, rng.choice(CLUSTER_COPIES))
         for i in list(unused):
             planted = [_apply(edit, originals[i], rng.getrandbits(64), pool) for edit in group]
             if all(text != originals[i] for _, _, text in planted) and len({t for _, _, t in planted}) == len(planted):
@@ -543,6 +543,19 @@ def _assign_copies(
                 unused.remove(i)
                 break
     return copies
+
+
+def _distinct_edits(slots: list[Edit], size: int) -> list[Edit]:
+    """Up to `size` different edits, taken from the front of `slots` (one cluster never holds two copies
+    made by the same edit, which could coincide)."""
+    group: list[Edit] = []
+    for edit in list(slots):
+        if edit not in group:
+            group.append(edit)
+            slots.remove(edit)
+            if len(group) == size:
+                break
+    return group
 
 
 def _apply(edit: Edit, text: str, seed: int, pool: WordPool) -> tuple[str, str, str]:
@@ -572,19 +585,20 @@ class Method:
     """A way to cluster the paragraphs: dedup with `options`, or exact normalised-hash equality (None)."""
 
     name: str
+    short: str  # column label in the per-kind tables
     options: dict[str, Any] | None
 
 
 DOCUMENT_DEFAULTS = {"shingle": "word", "shingle_size": 5, "threshold": 0.8, "min_words": 0}
 METHODS = (
-    Method("dedup defaults", {}),
-    Method("exact", None),
-    Method("document defaults", DOCUMENT_DEFAULTS),
-    Method("threshold=0.5", {"threshold": 0.5}),
-    Method("threshold=0.6", {"threshold": 0.6}),
-    Method("threshold=0.7", {"threshold": 0.7}),
-    Method("word 2-grams", {"shingle": "word", "shingle_size": 2}),
-    Method("word 3-grams", {"shingle": "word", "shingle_size": 3}),
+    Method("dedup defaults (char 5-grams, threshold 0.55)", "dflt", {}),
+    Method("exact (normalised hash)", "exact", None),
+    Method("document defaults (word 5-grams, threshold 0.8)", "doc", DOCUMENT_DEFAULTS),
+    Method("dedup threshold=0.5", "t.50", {"threshold": 0.5}),
+    Method("dedup threshold=0.6", "t.60", {"threshold": 0.6}),
+    Method("dedup threshold=0.7", "t.70", {"threshold": 0.7}),
+    Method("dedup shingle=word shingle_size=2", "w2", {"shingle": "word", "shingle_size": 2}),
+    Method("dedup shingle=word shingle_size=3", "w3", {"shingle": "word", "shingle_size": 3}),
 )
 
 
@@ -651,7 +665,7 @@ def evaluate(method: Method, corpus: Corpus) -> dict[str, Any]:
     try:
         pred = predict(method, corpus.texts)
     except Exception as error:  # a broken variant (say, a renamed option) must not hide the others' figures
-        return {"options": method.options, "error": f"{type(error).__name__}: {error}"}
+        return {"short": method.short, "options": method.options, "error": f"{type(error).__name__}: {error}"}
     seconds = time.perf_counter() - start
     scores = pair_scores(corpus.gold, pred)
     fp_by_kind = {kind: found(pred, ps) for kind, ps in corpus.negatives.items()}
@@ -661,6 +675,7 @@ def evaluate(method: Method, corpus: Corpus) -> dict[str, Any]:
             by_detail[detail][0] += pred[a] == pred[b]
             by_detail[detail][1] += 1
     return {
+        "short": method.short,
         "options": method.options,
         **scores,
         "seconds": seconds,
@@ -693,7 +708,7 @@ def markdown_tables(corpus: Corpus, results: dict[str, dict[str, Any]], referenc
             lines.append(f"| {name} | error: {r['error']} | | | | |")
         else:
             lines.append(f"| {name} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['ari']:.3f} | {r['seconds']:.2f} |")
-    header = "| {} | n | ref J | " + " | ".join(ok) + " |"
+    header = "| {} | n | ref J | " + " | ".join(r["short"] for r in ok.values()) + " |"
     rule = "|---|---|---|" + "---|" * len(ok)
     lines += ["", "Recall per edit kind (planted pairs found):", "", header.format("edit"), rule]
     for kind, ps in corpus.positives.items():

@@ -12,6 +12,8 @@ from .rules import Rule
 # A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
 # the first and last such line.
 PROSE_MIN_WORDS = 10
+# Lines whose stripping result is remembered (about 100 MB at most); the memory is cleared when full.
+MAX_REMEMBERED_LINES = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,7 @@ class Stripper:
         self.sentence = by_unit.get("sentence", [])
         self.tail = by_unit.get("tail", [])
         self.edge = by_unit.get("edge", [])
+        self._seen: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
 
     def strip_lines(self, lines: list[Line]) -> tuple[list[Line], list[Hit]]:
         """Return the lines left after boilerplate removal (blank lines stay: they separate
@@ -70,7 +73,22 @@ class Stripper:
 
     def strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
         """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
-        sentence rules. Returns what is left ("" when the whole line went)."""
+        sentence rules. Returns what is left ("" when the whole line went).
+
+        Results are remembered by line text: menus, footers and prompts recur across a corpus, and the
+        rules are pure, so a repeated line costs one dictionary look-up.
+        """
+        cached = self._seen.get(text)
+        if cached is None:
+            found: list[Hit] = []
+            cached = self._seen[text] = (self._strip_line(text, 0, found), tuple((h.text, h.rule) for h in found))
+            if len(self._seen) > MAX_REMEMBERED_LINES:
+                self._seen.clear()
+        left, removed = cached
+        hits.extend(Hit(number, removed_text, rule) for removed_text, rule in removed)
+        return left
+
+    def _strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
         changed = True
         while changed and text:
             changed = False
