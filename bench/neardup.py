@@ -66,11 +66,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dedup import find_duplicates
-from dedup.fingerprint import normalise
-from dedup.paragraphs import split_sentences
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # measure the dedup of this checkout, whatever else is installed
+
+from dedup import find_duplicates  # noqa: E402
+from dedup.fingerprint import normalise  # noqa: E402
+from dedup.paragraphs import split_sentences  # noqa: E402
+
 DEFAULT_SOURCE = ROOT.parent / "shared" / "eval" / "linebench-dev.jsonl"
 DEFAULT_SEEDS = ROOT / "seeds"
 

@@ -70,6 +70,11 @@ def main() -> None:
 @click.option("--shingle", type=click.Choice(["char", "word"]), default=_DUP.shingle, show_default=True, help="Shingle kind.")
 @click.option("--shingle-size", type=click.IntRange(1, 32), default=_DUP.shingle_size, show_default=True, help="Characters or words per shingle.")
 @click.option("--num-perm", type=click.IntRange(2, 1024), default=_DUP.num_perm, show_default=True, help="MinHash permutations.")
+@click.option("--seed", type=int, default=_DUP.seed, show_default=True, help="Seed of the MinHash permutations.")
+@click.option("--false-positive-weight", type=click.FloatRange(0, 1), default=_DUP.false_positive_weight, show_default=True,
+              help="Weight of false candidates when datasketch's optimiser picks bands x rows.")
+@click.option("--false-negative-weight", type=click.FloatRange(0, 1), default=_DUP.false_negative_weight, show_default=True,
+              help="Weight of missed candidates when datasketch's optimiser picks bands x rows.")
 @click.option("--min-words", type=click.IntRange(0), default=_DUP.min_words, show_default=True,
               help="Shorter paragraphs are compared by exact normalised hash only.")
 @click.option("--min-chars", type=click.IntRange(0), default=_DUP.min_chars, show_default=True,
