@@ -11,8 +11,8 @@ The corpus (deterministic for a seed; no network)
     computed here with plain Python sets): every original left is its own gold cluster.
 
     Each original plays at most one role:
-    - copied: 1-3 planted copies, each made by one edit function below (named after the edit). An edit
-      that would leave an original unchanged (no quote or dash to restyle) is given another original.
+    - copied: 1-4 planted copies, each made by a different edit function below (named after the edit); an edit
+      that would leave an original unchanged (no quote or dash to restyle) goes to another original.
         quotes_and_dashes       straight <-> curly quotes, hyphen <-> en/em dash
         whitespace_and_case     doubled spaces, tabs, NBSP, padding; upper, lower or title case
         one_word_changed        one word replaced by a word of the same script from the corpus
@@ -20,7 +20,7 @@ The corpus (deterministic for a seed; no network)
         phrase_inserted         3-6 consecutive words of another paragraph inserted
         phrase_dropped          3-6 consecutive words dropped
         trailing_cut            the last 10-25% of the words cut, "..." appended
-        credit_tag              " (Reuters)", " - AFP", "Photo: Name/Agency"-style tag appended
+        credit_tag              " (Reuters)", " — AFP", " Photo: Name/Agency"-style tag appended
         scan_noise              two letters swapped or one lost in ~10% of the words
         one_in_eight_rewritten  one word in eight replaced
         two_edits               two distinct edits of the above, one after the other

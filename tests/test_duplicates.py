@@ -18,13 +18,13 @@ from functools import cache
 
 import pytest
 
-from dedup import Cluster, ConfigError, find_duplicates
+from dedup import Cluster, ConfigError, DuplicateConfig, find_duplicates
 from dedup.paragraphs import split_sentences
 
 from conftest import SEEDS, SHARED
 
 LINEBENCH = SHARED / "eval" / "linebench-dev.jsonl"
-THRESHOLD = 0.5  # DuplicateConfig's default
+THRESHOLD = DuplicateConfig().threshold
 
 
 # ----------------------------------------------------------------------------------- reference Jaccard
