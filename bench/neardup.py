@@ -69,7 +69,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # measure the dedup of this checkout, whatever else is installed
 
-from dedup import find_duplicates  # noqa: E402
+from dedup import DuplicateConfig, find_duplicates  # noqa: E402
 from dedup.fingerprint import normalise  # noqa: E402
 from dedup.paragraphs import split_sentences  # noqa: E402
 
@@ -591,14 +591,15 @@ class Method:
     options: dict[str, Any] | None
 
 
+_D = DuplicateConfig()
 DOCUMENT_DEFAULTS = {"shingle": "word", "shingle_size": 5, "threshold": 0.8, "min_words": 0}
 METHODS = (
-    Method("dedup defaults (char 5-grams, threshold 0.55)", "dflt", {}),
+    Method(f"dedup defaults ({_D.shingle} {_D.shingle_size}-grams, threshold {_D.threshold})", "dflt", {}),
     Method("exact (normalised hash)", "exact", None),
     Method("document defaults (word 5-grams, threshold 0.8)", "doc", DOCUMENT_DEFAULTS),
-    Method("dedup threshold=0.5", "t.50", {"threshold": 0.5}),
+    Method("dedup threshold=0.45", "t.45", {"threshold": 0.45}),
+    Method("dedup threshold=0.55", "t.55", {"threshold": 0.55}),
     Method("dedup threshold=0.6", "t.60", {"threshold": 0.6}),
-    Method("dedup threshold=0.7", "t.70", {"threshold": 0.7}),
     Method("dedup shingle=word shingle_size=2", "w2", {"shingle": "word", "shingle_size": 2}),
     Method("dedup shingle=word shingle_size=3", "w3", {"shingle": "word", "shingle_size": 3}),
 )

@@ -4,6 +4,7 @@ signatures and paragraph numbers."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,7 +28,8 @@ class ParagraphTable:
 
     `keys`: exact normalised key; `eligible`: may be removed at all; `sig_rows`: row in `sigs` (-1 when
     too short for MinHash); `rank`: preference, lowest kept first (input order by default); `lengths`:
-    characters; `sentences`: normalised sentence keys, for containment.
+    characters; `sentences`: normalised sentence keys, for containment; `facts`: keys of the names and
+    numbers, which copies share and fills of one template do not.
     """
 
     keys: np.ndarray
@@ -37,10 +39,15 @@ class ParagraphTable:
     rank: np.ndarray
     lengths: np.ndarray
     sentences: list[tuple[int, ...]]
+    facts: list[tuple[tuple[int, int], ...]]
 
 
 # A near-copy may be this much longer than the copy kept for it, no more (truncations, appended tags).
 MAX_GROWTH = 1.5
+# A copy of a copy is removed for the kept paragraph only when still this similar to it directly.
+CHAIN_FLOOR = 0.45
+# Names and numbers each side must have and the other lack before two paragraphs count as other facts.
+MIN_FACT_CHANGES = 3
 # A contained paragraph is checked against at most this many candidate containers (best ranked first).
 MAX_CONTAINERS = 64
 
@@ -66,7 +73,7 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     reps = order[starts]
     reps = reps[table.sig_rows[reps] >= 0]
     reps = reps[np.argsort(table.rank[reps], kind="stable")]
-    near = _near_duplicates(reps, table.sig_rows, table.sigs, table.lengths, threshold, bands, rows)
+    near = _near_duplicates(table, reps, threshold, bands, rows)
     matches.update((m.removed, m) for m in near)
     matches.update((m.removed, m) for m in _contained(table, matches))
     return [_resolve(matches, matches[g]) for g in sorted(matches)]
@@ -127,9 +134,7 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     return np.unique(found, axis=0)
 
 
-def _near_duplicates(
-    reps: np.ndarray, sig_rows: np.ndarray, sigs: np.ndarray, lengths: np.ndarray, threshold: float, bands: int, rows: int
-) -> Iterator[Match]:
+def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, bands: int, rows: int) -> Iterator[Match]:
     """Yield a Match for every representative (given best ranked first) that is a verified
     near-duplicate of a kept one.
 
@@ -137,14 +142,17 @@ def _near_duplicates(
     are then walked in rank order, each member compared with the members kept so far. A member more than
     MAX_GROWTH times as long as a kept one is never removed as its copy: that similarity comes from
     holding the kept text plus more, and removing it would lose the more (containment handles the
-    shorter one instead).
+    shorter one instead). Two paragraphs whose names and numbers mostly differ are not copies however
+    alike their wording (fills of one template: different facts).
     """
     if len(reps) < 2:
         return
-    rep_sigs = sigs[sig_rows[reps]]
-    rep_lengths = lengths[reps]
+    rep_sigs = table.sigs[table.sig_rows[reps]]
+    rep_lengths = table.lengths[reps]
+    rep_facts = [table.facts[g] for g in reps.tolist()]
     pairs = candidate_pairs(band_keys(rep_sigs, bands, rows))
     similar = pairs[_similarity(rep_sigs, pairs) >= threshold]
+    similar = similar[[facts_agree(rep_facts[a], rep_facts[b]) for a, b in similar.tolist()]].reshape(-1, 2)
     parent = list(range(len(reps)))
 
     def find(i: int) -> int:
@@ -162,14 +170,48 @@ def _near_duplicates(
         components.setdefault(find(i), []).append(i)
     for component in components.values():
         kept = [component[0]]
+        target: dict[int, int] = {}  # removed member -> the kept member it copies
         for i in component[1:]:
-            sims = (rep_sigs[kept] == rep_sigs[i]).mean(axis=1)
-            sims[rep_lengths[kept] * MAX_GROWTH < rep_lengths[i]] = 0.0
+            seen = kept + list(target)
+            sims = _copy_similarity(rep_sigs, rep_lengths, rep_facts, seen, i)
             best = int(np.argmax(sims))
-            if sims[best] >= threshold:
-                yield Match(int(reps[i]), int(reps[kept[best]]), float(sims[best]))
-            else:
+            if sims[best] < threshold:
                 kept.append(i)
+                continue
+            k = target.get(seen[best], seen[best])
+            direct = float((rep_sigs[k] == rep_sigs[i]).mean())
+            if k != seen[best] and direct < CHAIN_FLOOR:
+                kept.append(i)
+                continue
+            target[i] = k
+            yield Match(int(reps[i]), int(reps[k]), direct)
+
+
+def _copy_similarity(sigs: np.ndarray, lengths: np.ndarray, facts: list[tuple[tuple[int, int], ...]], others: list[int], i: int) -> np.ndarray:
+    """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy."""
+    sims = (sigs[others] == sigs[i]).mean(axis=1)
+    sims[lengths[others] * MAX_GROWTH < lengths[i]] = 0.0
+    sims[[not facts_agree(facts[k], facts[i]) for k in others]] = 0.0
+    return sims
+
+
+def facts_agree(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
+    """False when each side has several names and numbers the other lacks and most are not shared: a
+    changed word, a misspelt name, a cut or an added credit still agrees; a template filled with other
+    names and numbers does not."""
+    exact_a, exact_b = {e for e, _ in a}, {e for e, _ in b}
+    only_a = [loose for e, loose in a if e not in exact_b]
+    only_b = [loose for e, loose in b if e not in exact_a]
+    # A name whose letters are those of a name on the other side, swapped, is the same name misspelt.
+    pool = Counter(loose for loose in only_b if loose >= 0)
+    matched = 0
+    for loose in only_a:
+        if loose >= 0 and pool[loose] > 0:
+            pool[loose] -= 1
+            matched += 1
+    differ_a, differ_b = len(only_a) - matched, len(only_b) - matched
+    shared = len(a) - differ_a
+    return min(differ_a, differ_b) < MIN_FACT_CHANGES or shared * 2 >= shared + differ_a + differ_b
 
 
 def _similarity(sigs: np.ndarray, pairs: np.ndarray, batch: int = 65536) -> np.ndarray:

@@ -47,7 +47,7 @@ class DuplicateConfig:
     find_duplicates: bool = True
     shingle: Shingle = "char"
     shingle_size: int = 5
-    threshold: float = 0.55
+    threshold: float = 0.5
     num_perm: int = 128
     seed: int = 1
     false_positive_weight: float = 0.1

@@ -34,6 +34,26 @@ def normalise(text: str) -> str:
     return SEPARATOR_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
+# A fact-bearing token: a number, or a capitalised word (a name) that does not open its sentence.
+FACT_PATTERN = regex.compile(r"(?<![.!?:;\"“«]\s{0,3}|^)\b\p{Lu}[\p{L}\p{M}]+|\b\p{N}[\p{N}.,:]*")
+
+
+def facts(text: str) -> tuple[tuple[int, int], ...]:
+    """The names and numbers of a text, sorted, each as (exact key, loose key): what two fills of one
+    template do not share. The loose key (the word's letters, sorted) lets a name of four letters or more
+    with two letters swapped still match; numbers match only exactly (loose key -1).
+
+    >>> len(facts("Police in Leeds arrested 12 people on Monday. Officers said so."))
+    3
+    """
+    found = set()
+    for token in FACT_PATTERN.findall(text):
+        word = token.casefold().rstrip(".,:")
+        loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
+        found.add((exact_key(word), loose))
+    return tuple(sorted(found))
+
+
 def exact_key(normalised: str) -> int:
     """A 64-bit key of a normalised text, for exact-duplicate grouping (stable across runs)."""
     return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest(), "little")

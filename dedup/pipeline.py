@@ -14,7 +14,7 @@ import numpy as np
 from .boilerplate import Stripper, load_rules
 from .cluster import Match, ParagraphTable, find_clusters
 from .config import DedupConfig, DuplicateConfig
-from .fingerprint import exact_key, lsh_params, normalise, shingle_hashes, signatures
+from .fingerprint import exact_key, facts, lsh_params, normalise, shingle_hashes, signatures
 from .paragraphs import split_paragraphs, split_sentences
 from .records import Document, Line, Paragraph, Removal
 from .repair import repair_lines, split_lines
@@ -31,6 +31,7 @@ class Fingerprints:
     sigs: np.ndarray
     lengths: list[int]
     sentences: list[tuple[int, ...]]
+    facts: list[tuple[tuple[int, int], ...]]
 
 
 def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
@@ -47,7 +48,7 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
         else:
             sig_rows.append(-1)
     sigs = signatures(hash_sets, dup.num_perm, dup.seed)
-    return Fingerprints(keys, eligible, sig_rows, sigs, [len(t) for t in texts], sentences)
+    return Fingerprints(keys, eligible, sig_rows, sigs, [len(t) for t in texts], sentences, [facts(t) for t in texts])
 
 
 @dataclass(slots=True)
@@ -133,6 +134,7 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
         rank=rank,
         lengths=lengths,
         sentences=[s for f in fingerprints for s in f.sentences],
+        facts=[x for f in fingerprints for x in f.facts],
     )
     bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
     return find_clusters(table, dup.threshold, bands, per_band)
