@@ -389,3 +389,35 @@ def test_other_options_route_through() -> None:
         find_duplicates([a, b], threshold=0)
     with pytest.raises(ConfigError):
         find_duplicates([a, b], no_such_option=1)
+
+
+# ------------------------------------------------------------------------------- facts and templates
+
+TEMPLATE = (
+    "Police in {city} arrested {n} people on {day} after clashes near the {place}, officials said. A police spokesman "
+    "said {m} officers were injured and that the investigation into the violence would continue over the coming days."
+)
+
+
+def test_fills_of_one_template_with_other_facts_are_not_duplicates() -> None:
+    a = TEMPLATE.format(city="Leeds", n=12, day="Monday", place="Central Station", m=3)
+    b = TEMPLATE.format(city="Marseille", n=40, day="Friday", place="Old Port", m=7)
+    assert ref_jaccard(a, b) > 0.55  # alike in wording: only the facts tell them apart
+    assert find_duplicates([a, b]) == []
+
+
+def test_a_copy_with_a_misspelt_name_and_a_changed_word_is_still_a_copy() -> None:
+    a = TEMPLATE.format(city="Leeds", n=12, day="Monday", place="Central Station", m=3)
+    b = a.replace("Leeds", "Ledes").replace("officials", "authorities")
+    assert [(c.kept, [d for d, _ in c.duplicates]) for c in find_duplicates([a, b])] == [(0, [1])]
+
+
+def test_one_word_in_eight_rewritten_is_still_a_copy() -> None:
+    paragraphs = [p for p in seed_paragraphs() if len(p.split()) >= 40][:10]
+    assert len(paragraphs) >= 5
+    for n, original in enumerate(paragraphs):
+        rng = random.Random(n)
+        words = original.split()
+        for i in range(0, len(words), 8):
+            words[i + rng.randrange(min(8, len(words) - i))] = rng.choice(["however", "nearly", "official", "report"])
+        assert_pair_found(original, " ".join(words))
