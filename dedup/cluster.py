@@ -56,7 +56,8 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     """Decide which paragraphs are duplicates of another, kept one.
 
     Exact copies go first, then near-duplicates: within a cluster the best-ranked paragraph is kept and
-    another goes when its estimated Jaccard similarity to a kept member reaches `threshold` (chains of
+    another goes when its estimated Jaccard similarity to a kept member reaches `threshold`, or when it
+    copies a removed copy and is still CHAIN_FLOOR similar to that one's kept member (so chains of
     pairwise-similar paragraphs never remove a paragraph unlike everything kept). Last, a paragraph whose
     sentences all stand in one longer paragraph goes as contained in it. Every Match points at a
     paragraph that is kept. Returns one Match per removed paragraph, ordered by `removed`.
@@ -139,7 +140,7 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
     near-duplicate of a kept one.
 
     Candidate pairs are verified first (estimated Jaccard >= threshold); components of verified pairs
-    are then walked in rank order, each member compared with the members kept so far. A member more than
+    are then walked in rank order, each member compared with the members kept (or removed) so far. A member more than
     MAX_GROWTH times as long as a kept one is never removed as its copy: that similarity comes from
     holding the kept text plus more, and removing it would lose the more (containment handles the
     shorter one instead). Two paragraphs whose names and numbers mostly differ are not copies however
@@ -171,20 +172,28 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
     for component in components.values():
         kept = [component[0]]
         target: dict[int, int] = {}  # removed member -> the kept member it copies
-        for i in component[1:]:
-            seen = kept + list(target)
-            sims = _copy_similarity(rep_sigs, rep_lengths, rep_facts, seen, i)
+
+        def copy_of(i: int) -> tuple[int, float] | None:
+            """The kept member that i copies, directly or through a removed copy, with i's similarity."""
+            sims = _copy_similarity(rep_sigs, rep_lengths, rep_facts, kept, i)
             best = int(np.argmax(sims))
-            if sims[best] < threshold:
+            if sims[best] >= threshold:
+                return kept[best], float(sims[best])
+            removed = list(target)
+            via = _copy_similarity(rep_sigs, rep_lengths, rep_facts, removed, i) if removed else np.zeros(0)
+            if not len(via) or via.max() < threshold:
+                return None
+            k = target[removed[int(np.argmax(via))]]
+            direct = float(_copy_similarity(rep_sigs, rep_lengths, rep_facts, [k], i)[0])
+            return (k, direct) if direct >= CHAIN_FLOOR else None
+
+        for i in component[1:]:
+            found = copy_of(i)
+            if found is None:
                 kept.append(i)
                 continue
-            k = target.get(seen[best], seen[best])
-            direct = float((rep_sigs[k] == rep_sigs[i]).mean())
-            if k != seen[best] and direct < CHAIN_FLOOR:
-                kept.append(i)
-                continue
-            target[i] = k
-            yield Match(int(reps[i]), int(reps[k]), direct)
+            target[i] = found[0]
+            yield Match(int(reps[i]), int(reps[found[0]]), found[1])
 
 
 def _copy_similarity(sigs: np.ndarray, lengths: np.ndarray, facts: list[tuple[tuple[int, int], ...]], others: list[int], i: int) -> np.ndarray:
