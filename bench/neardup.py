@@ -602,6 +602,10 @@ METHODS = (
     Method("dedup threshold=0.6", "t.60", {"threshold": 0.6}),
     Method("dedup shingle=word shingle_size=2", "w2", {"shingle": "word", "shingle_size": 2}),
     Method("dedup shingle=word shingle_size=3", "w3", {"shingle": "word", "shingle_size": 3}),
+    Method("dedup num_perm=64", "p64", {"num_perm": 64}),
+    Method("dedup num_perm=256", "p256", {"num_perm": 256}),
+    Method("dedup shingle_size=4", "c4", {"shingle_size": 4}),
+    Method("dedup shingle_size=7", "c7", {"shingle_size": 7}),
 )
 
 
