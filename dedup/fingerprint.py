@@ -16,8 +16,6 @@ import regex
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-# Version of the normalisation below: saved state that depends on it records this number.
-NORMALISATION_VERSION = 1
 # Everything that is not a letter, a mark or a digit separates words for comparison: punctuation,
 # quotes and dashes of every style vanish.
 SEPARATOR_PATTERN = regex.compile(r"[^\p{L}\p{M}\p{N}]+")

@@ -57,7 +57,6 @@ class Prepared:
 
     id: str
     source: str
-    order: int
     fields: dict[str, Any] | None
     paragraphs: list[Paragraph]
     removals: list[Removal]
@@ -108,7 +107,7 @@ class Preparer:
                 p.index = i
         removals.sort(key=lambda r: r.line)
         fingerprints = fingerprint([p.text for p in paragraphs] if dup.find_duplicates else [], dup)
-        return Prepared(doc.id, doc.source, doc.order, doc.fields, paragraphs, removals, fingerprints,
+        return Prepared(doc.id, doc.source, doc.fields, paragraphs, removals, fingerprints,
                         len(doc.text.encode("utf-8")))
 
 def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: list[int] | None = None) -> list[Match]:

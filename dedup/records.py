@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -68,4 +68,3 @@ class Document:
     source: str = ""
     order: int = 0
     fields: dict[str, Any] | None = None
-    removals: list[Removal] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""The run summary (counts that add up across workers) and its one-screen rendering."""
+"""The run summary (documents, bytes, removals by reason) and its one-screen rendering."""
 
 from __future__ import annotations
 
@@ -32,17 +32,6 @@ class Summary:
         for removal in removals:
             self.removals[removal.reason] += 1
             self.removed_chars[removal.reason] += len(removal.text)
-
-    def __add__(self, other: Summary) -> Summary:
-        return Summary(
-            self.documents_in + other.documents_in,
-            self.documents_out + other.documents_out,
-            self.documents_emptied + other.documents_emptied,
-            self.bytes_in + other.bytes_in,
-            self.bytes_out + other.bytes_out,
-            self.removals + other.removals,
-            self.removed_chars + other.removed_chars,
-        )
 
     def render(self) -> str:
         """A few lines for stderr at the end of a run."""
