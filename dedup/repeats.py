@@ -64,10 +64,10 @@ def _drop(p: Paragraph, seen: dict[str, int], min_words: int, repeats: list[Repe
         for start, end in spans:
             text = line.text[start:end]
             key = normalise(text)
-            if len(key.split()) >= min_words and key in seen:
-                repeats.append(Repeat(line.number, text, seen[key]))
-                continue
             if len(key.split()) >= min_words:
+                if key in seen:
+                    repeats.append(Repeat(line.number, text, seen[key]))
+                    continue
                 seen[key] = line.number
             kept.append((start, end))
         if len(kept) < len(spans):

@@ -60,15 +60,14 @@ def clean_files(
     if report is not None and Path(report).resolve() in {s.path.resolve() for s in sources}:
         raise ConfigError(f"{report}: --report would overwrite an input file")
     by_name = {s.relative: s for s in sources}
-    counted = {"docs": 0}
+    read = 0
 
     def documents() -> Iterator[Document]:
-        order = 0
+        nonlocal read
         for source in sources:
-            for doc in read_source(source, order, text_field, id_field, warn):
-                order = doc.order + 1
-                counted["docs"] += 1
-                progress.show(f"read {counted['docs']:,} documents from {source.relative}")
+            for doc in read_source(source, read, text_field, id_field, warn):
+                read = doc.order + 1
+                progress.show(f"read {read:,} documents from {source.relative}")
                 yield doc
 
     summary = Summary()
@@ -83,7 +82,7 @@ def clean_files(
                     report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
             summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals)
             written += 1
-            progress.show(f"wrote {written:,} of {counted['docs']:,} documents")
+            progress.show(f"wrote {written:,} of {read:,} documents")
     progress.done()
     return summary
 
