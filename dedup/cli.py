@@ -64,6 +64,10 @@ def main() -> None:
 @click.option("--paragraphs", type=click.Choice(["auto", "lines", "blocks"]), default="auto", show_default=True,
               help="How text splits into paragraphs: blank-line blocks, single lines, or auto.")
 @click.option("--strip-boilerplate/--no-strip-boilerplate", default=True, show_default=True, help="Apply boilerplate rules.")
+@click.option("--context/--no-context", default=True, show_default=True,
+              help="Judge lines by their neighbours: keep a page's article span, drop what surrounds it.")
+@click.option("--repeated-min-docs", type=click.IntRange(0), default=3, show_default=True,
+              help="A non-prose line in this many documents (log2 of their count when larger) goes from all (0: off).")
 @click.option("--find-duplicates/--no-find-duplicates", default=True, show_default=True, help="Remove duplicate paragraphs and repeated sentences.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=_DUP.threshold, show_default=True,
               help="Jaccard similarity at which two paragraphs are duplicates.")

@@ -22,11 +22,19 @@ class RepairConfig:
 
 @dataclass(frozen=True)
 class BoilerplateConfig:
-    """Which boilerplate rules run: the shipped ones, plus user rule files, minus disabled families."""
+    """Which boilerplate rules run: the shipped ones, plus user rule files, minus disabled families.
+
+    `context` judges what the rules left by each line's neighbours (the article span of a page);
+    `repeated_min_docs` is the fewest documents a non-prose line must recur in to go from all of them as
+    `repeated_boilerplate` (the bar rises with the corpus: log2 of its document count when larger; 0
+    switches repetition off).
+    """
 
     strip_boilerplate: bool = True
     rules: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
+    context: bool = True
+    repeated_min_docs: int = 3
 
 
 @dataclass(frozen=True)
@@ -119,5 +127,7 @@ def validate(config: DedupConfig) -> None:
         raise ConfigError(f"shingle_size must be between 1 and 32, not {dup.shingle_size}")
     if not 2 <= dup.num_perm <= 1024:
         raise ConfigError(f"num_perm must be between 2 and 1024, not {dup.num_perm}")
+    if config.boilerplate.repeated_min_docs < 0 or config.boilerplate.repeated_min_docs == 1:
+        raise ConfigError(f"repeated_min_docs must be 0 (off) or 2 or more, not {config.boilerplate.repeated_min_docs}")
     if min(dup.min_words, dup.min_chars, dup.min_sentence_words) < 0:
         raise ConfigError("min_words, min_chars and min_sentence_words must not be negative")

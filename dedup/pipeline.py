@@ -3,6 +3,7 @@ clusters every paragraph of the corpus, C drops duplicates and assembles the cle
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from .boilerplate import Stripper, load_rules
+from .boilerplate.context import judge
+from .boilerplate.engine import is_prose
 from .cluster import Match, ParagraphTable, find_clusters
 from .config import DedupConfig, DuplicateConfig
 from .fingerprint import exact_key, facts, lsh_params, normalise, shingle_hashes, signatures
@@ -62,6 +65,7 @@ class Prepared:
     removals: list[Removal]
     fingerprints: Fingerprints
     bytes_in: int
+    repeat_keys: np.ndarray  # per paragraph: its exact key when it may go as repeated boilerplate, else 0
 
 
 @dataclass(slots=True)
@@ -97,18 +101,30 @@ class Preparer:
         texts = repair_lines(split_lines(doc.text), config.repair.repair)
         lines, removals = self.strip([Line(n, t) for n, t in enumerate(texts, 1)], doc.id)
         paragraphs = split_paragraphs(lines, config.paragraphs)
+        if self.stripper is not None and config.boilerplate.context:
+            verdicts = judge([p.text for p in paragraphs])
+            removals.extend(Removal(doc.id, p.first_line, p.text, "boilerplate", rule=f"context.{why}")
+                            for p, why in zip(paragraphs, verdicts) if why is not None)
+            paragraphs = [p for p, why in zip(paragraphs, verdicts) if why is None]
         dup = config.duplicates
         if dup.find_duplicates:
             for rep in drop_repeated_sentences(paragraphs, dup.min_sentence_words):
                 kept = {"doc": doc.id, "line": rep.kept_line}
                 removals.append(Removal(doc.id, rep.line, rep.text, "repeated_sentence", kept=kept, similarity=1.0))
             paragraphs = [p for p in paragraphs if p.lines]
-            for i, p in enumerate(paragraphs):
-                p.index = i
+        for i, p in enumerate(paragraphs):
+            p.index = i
         removals.sort(key=lambda r: r.line)
         fingerprints = fingerprint([p.text for p in paragraphs] if dup.find_duplicates else [], dup)
         return Prepared(doc.id, doc.source, doc.fields, paragraphs, removals, fingerprints,
-                        len(doc.text.encode("utf-8")))
+                        len(doc.text.encode("utf-8")), self.repeat_keys(paragraphs, fingerprints))
+
+    def repeat_keys(self, paragraphs: list[Paragraph], fingerprints: Fingerprints) -> np.ndarray:
+        """Exact keys of the paragraphs that may go as repeated boilerplate (not prose), 0 for the rest."""
+        if self.stripper is None or not self.config.boilerplate.repeated_min_docs:
+            return np.zeros(len(paragraphs), dtype=np.uint64)
+        keys = fingerprints.keys or [exact_key(normalise(p.text)) for p in paragraphs]
+        return np.array([0 if is_prose(p.text) else k for p, k in zip(paragraphs, keys)], dtype=np.uint64)
 
 def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: list[int] | None = None) -> list[Match]:
     """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
@@ -139,20 +155,45 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
     return find_clusters(table, dup.threshold, bands, per_band)
 
 
-def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], document_threshold: float = 1.0) -> Cleaned:
-    """Phase C for one document: drop its duplicate paragraphs (`dropped` maps a paragraph index to the
-    kept copy's document id, line and similarity) and join what is left. When copies of other documents
+def repeated_keys(per_document: list[np.ndarray], min_docs: int) -> set[int]:
+    """Keys (non-zero) found in at least max(min_docs, log2 of the document count) documents: a site's
+    menu or disclaimer recurs across its pages; the bar rises slowly with the corpus, and min_docs keeps a
+    corpus of two documents from losing what they happen to share.
+
+    >>> sorted(repeated_keys([np.array([5, 7], dtype=np.uint64), np.array([5, 0, 5], dtype=np.uint64),
+    ...                       np.array([5, 7], dtype=np.uint64)], 3))
+    [5]
+    """
+    if not min_docs or len(per_document) < min_docs:
+        return set()
+    unique = [np.unique(keys) for keys in per_document]
+    keys, counts = np.unique(np.concatenate(unique), return_counts=True)
+    bar = max(min_docs, math.ceil(math.log2(len(per_document))))
+    return {int(k) for k in keys[(counts >= bar) & (keys != 0)]}
+
+
+def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], document_threshold: float = 1.0,
+             repeated: set[int] | frozenset[int] = frozenset()) -> Cleaned:
+    """Phase C for one document: drop its paragraphs whose key is `repeated` across the corpus (as
+    `repeated_boilerplate`) and its duplicate paragraphs (`dropped` maps a paragraph index to the kept
+    copy's document id, line and similarity), and join what is left. When copies of other documents
     make up `document_threshold` or more of its text, what is left goes too, as `duplicate_document`."""
     removals = list(prepared.removals)
-    copied = Counter[tuple[str, int]]()
+    paragraphs = []
     for p in prepared.paragraphs:
+        if repeated and int(prepared.repeat_keys[p.index]) in repeated:
+            removals.append(Removal(prepared.id, p.first_line, p.text, "repeated_boilerplate"))
+        else:
+            paragraphs.append(p)
+    copied = Counter[tuple[str, int]]()
+    for p in paragraphs:
         if p.index in dropped and dropped[p.index][0] != prepared.id:
             copied[dropped[p.index][:2]] += len(p.text)
-    total = sum(len(p.text) for p in prepared.paragraphs)
+    total = sum(len(p.text) for p in paragraphs)
     whole = bool(copied) and copied.total() >= document_threshold * total
     source = copied.most_common(1)[0][0] if whole else None
     pieces: list[str] = []
-    for p in prepared.paragraphs:
+    for p in paragraphs:
         if p.index in dropped:
             doc, line, similarity = dropped[p.index]
             removals.append(Removal(prepared.id, p.first_line, p.text, "duplicate",
@@ -194,8 +235,9 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
         kd, ki = locate[m.kept]
         kept_doc = prepared[kd]
         dropped.setdefault(d, {})[i] = (kept_doc.id, kept_doc.paragraphs[ki].first_line, m.similarity)
+    repeated = repeated_keys([doc.repeat_keys for doc in prepared], config.boilerplate.repeated_min_docs)
     for d, doc in enumerate(prepared):
-        yield assemble(doc, dropped.get(d, {}), dup.document_threshold)
+        yield assemble(doc, dropped.get(d, {}), dup.document_threshold, repeated)
 
 
 def source_rank(doc: Prepared, patterns: tuple[str, ...]) -> int:

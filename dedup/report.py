@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 
 from .records import Removal
 
+# A document that keeps less than this share of its bytes, and not because it copies another document,
+# is named in the summary: most of it was judged boilerplate, which a user may want to check.
+HEAVY_LOSS_KEPT = 0.2
+NAMED_HEAVY_LOSSES = 10
+
 
 @dataclass
 class Summary:
@@ -19,9 +24,15 @@ class Summary:
     bytes_out: int = 0
     removals: Counter[str] = field(default_factory=Counter)
     removed_chars: Counter[str] = field(default_factory=Counter)
+    heavy_losses: int = 0
+    heavy_named: list[str] = field(default_factory=list)
 
-    def add_document(self, bytes_in: int, bytes_out: int | None, removals: list[Removal]) -> None:
+    def add_document(self, bytes_in: int, bytes_out: int | None, removals: list[Removal], doc_id: str = "") -> None:
         """Count one cleaned document; `bytes_out` is None when it was left empty and not written."""
+        if (bytes_out or 0) < HEAVY_LOSS_KEPT * bytes_in and not any(r.reason == "duplicate_document" for r in removals):
+            self.heavy_losses += 1
+            if len(self.heavy_named) < NAMED_HEAVY_LOSSES:
+                self.heavy_named.append(doc_id)
         self.documents_in += 1
         self.bytes_in += bytes_in
         if bytes_out is None:
@@ -45,4 +56,7 @@ class Summary:
             lines.append("removed: " + ", ".join(parts))
         else:
             lines.append("removed: nothing")
+        if self.heavy_losses:
+            named = ", ".join(self.heavy_named) + (", ..." if self.heavy_losses > len(self.heavy_named) else "")
+            lines.append(f"{self.heavy_losses} documents kept under {HEAVY_LOSS_KEPT:.0%} of their text (see the report): {named}")
         return "\n".join(lines)

@@ -80,7 +80,7 @@ def clean_files(
             if report_handle is not None:
                 for removal in cleaned.removals:
                     report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
-            summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals)
+            summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals, cleaned.id)
             written += 1
             progress.show(f"wrote {written:,} of {read:,} documents")
     progress.done()

@@ -1,0 +1,165 @@
+"""Judge a page's lines by themselves and by their neighbours: a logistic score per unit (a line of
+scraped text, or a paragraph), then the article span: from the first to the last unit that surely reads
+as article text, widened over neighbours that read like it. Inside the span, short lines (headings,
+list items of the article) stay unless they look like boilerplate; outside it only text that scores
+as content stays. The weights are data (context.toml, fitted by bench/fit_context.py)."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import regex
+
+from ..paragraphs import ends_sentence
+from .language import detect_language, stop_words, words_of
+
+LIST_MARKER = regex.compile(r"^\s*(?:[*+•·▪►–-]|\d{1,3}[.)])(?:\s|$)")
+URL_LIKE = regex.compile(r"https?://|www\.|\.(?:com|org|net|html?)\b|@\w", regex.IGNORECASE)
+SEPARATOR = regex.compile(r"[|»›•·/]")
+ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)\W*$")
+DATE_TOKEN = regex.compile(
+    r"\b(?:\d{1,2}:\d{2}|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b", regex.IGNORECASE)
+COPYRIGHT = regex.compile(r"©|\(c\)|\bcopyright\b", regex.IGNORECASE)
+PROSE_WORDS = 10  # a unit of this many words ending like a sentence reads as prose
+
+# Features of a unit by itself; then the same unit seen with its neighbours. The order is the model's.
+OWN = ("log_words", "log_chars", "ends_sentence", "list_marker", "stop_share", "capital_share", "digit_share",
+       "url", "separators", "commas", "all_caps", "short", "prose", "position", "opens_quote", "long",
+       "repeats_in_page", "ellipsis_end", "colon_end", "date_tokens", "copyright", "symbol_share")
+NEIGHBOURS = ("list_run", "short_run", "between_prose", "prev_ends_sentence", "next_ends_sentence",
+              "prev_log_words", "next_log_words", "prev_list", "next_list", "short_between_prose")
+FEATURES = OWN + NEIGHBOURS
+
+
+@dataclass(frozen=True)
+class ContextModel:
+    """Logistic weights over standardised features, and the span decoder's score thresholds."""
+
+    bias: float
+    weights: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    strong: float  # a unit scoring above this is surely article text: the span runs between such units
+    extend: float  # the span widens over adjacent units scoring above this
+    inside: float  # inside the span a unit stays unless it scores below this
+    outside: float  # outside the span a unit stays only when it scores above this
+    min_units: int  # pages with fewer units are not judged by context (a record, a paragraph)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> ContextModel:
+    """The shipped model (context.toml next to this module)."""
+    data = tomllib.loads(resources.files(__package__).joinpath("context.toml").read_text(encoding="utf-8"))
+    feats = data["features"]
+    missing = set(FEATURES) - set(feats)
+    if missing:
+        raise ValueError(f"context.toml lacks features: {', '.join(sorted(missing))}")
+    column = lambda key: np.array([feats[name][key] for name in FEATURES], dtype=np.float64)  # noqa: E731
+    return ContextModel(data["bias"], column("weight"), column("mean"), column("scale"), **data["decoder"])
+
+
+def unit_features(texts: list[str]) -> np.ndarray:
+    """One row of FEATURES per unit text (units in page order)."""
+    n = len(texts)
+    words = [words_of(t) for t in texts]
+    stop = stop_words().get(detect_language([w for ws in words for w in ws]) or "", frozenset())
+    counts = Counter(texts)
+    rows = []
+    for i, (text, ws) in enumerate(zip(texts, words)):
+        body = LIST_MARKER.sub("", text, count=1)
+        tokens = text.split()
+        nw = len(tokens)
+        capital = [t for t in tokens if t[:1].isalpha()]
+        ends = ends_sentence(body)
+        rows.append((
+            math.log1p(nw), math.log1p(len(text)), ends, LIST_MARKER.match(text) is not None,
+            sum(w in stop for w in ws) / len(ws) if ws else 0.0,
+            sum(t[0].isupper() for t in capital) / len(capital) if capital else 0.0,
+            sum(c.isdigit() for c in text) / len(text), URL_LIKE.search(text) is not None,
+            len(SEPARATOR.findall(text)) / nw, text.count(",") / nw, text.isupper(), nw < 3,
+            nw >= PROSE_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
+            math.log(counts[text]), ELLIPSIS_END.search(text) is not None, text.rstrip().endswith(":"),
+            len(DATE_TOKEN.findall(text)) / nw, COPYRIGHT.search(text) is not None,
+            sum(not c.isalnum() and not c.isspace() for c in text) / len(text),
+        ))
+    own = np.array(rows, dtype=np.float64).reshape(n, len(OWN))
+    col = {name: own[:, j] for j, name in enumerate(OWN)}
+    short, listed, prose = col["short"] > 0, col["list_marker"] > 0, col["prose"] > 0
+    before = lambda a: np.r_[0.0, a[:-1]] if n else a  # noqa: E731
+    after = lambda a: np.r_[a[1:], 0.0] if n else a  # noqa: E731
+    p = prose.astype(np.float64)
+    between = np.minimum(np.maximum(before(p), before(before(p))), np.maximum(after(p), after(after(p))))
+    context = np.column_stack((
+        _run_lengths(listed), _run_lengths(short), between, before(col["ends_sentence"]), after(col["ends_sentence"]),
+        before(col["log_words"]), after(col["log_words"]), before(col["list_marker"]), after(col["list_marker"]),
+        between * short,
+    )).reshape(n, len(NEIGHBOURS))
+    return np.hstack((own, context))
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """log(1 + length of the run of True values each position stands in; 0 outside runs)."""
+    out = np.zeros(len(mask))
+    start = None
+    for i, flag in enumerate([*mask.tolist(), False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            out[start:i] = math.log1p(i - start)
+            start = None
+    return out
+
+
+def unit_scores(features: np.ndarray, model: ContextModel) -> np.ndarray:
+    """Log-odds that each unit is article text."""
+    return model.bias + ((features - model.mean) / model.scale) @ model.weights
+
+
+def keep_mask(scores: np.ndarray, model: ContextModel) -> np.ndarray:
+    """Which units stay: the span decoder (module docstring) over the units' scores."""
+    keep = scores > model.outside
+    strong = np.flatnonzero(scores > model.strong)
+    if len(strong):
+        first, last = int(strong[0]), int(strong[-1])
+        while first > 0 and scores[first - 1] > model.extend:
+            first -= 1
+        while last + 1 < len(scores) and scores[last + 1] > model.extend:
+            last += 1
+        keep[first : last + 1] |= scores[first : last + 1] > model.inside
+    return keep
+
+
+def explain(features: np.ndarray, model: ContextModel) -> str:
+    """The feature that speaks most against a unit being article text (for the report)."""
+    contributions = (features - model.mean) / model.scale * model.weights
+    return FEATURES[int(np.argmin(contributions))]
+
+
+def judge(texts: list[str], model: ContextModel | None = None) -> list[str | None]:
+    """For each unit text, None when it stays, else the name of the feature that weighed most against
+    it. Pages of fewer than `min_units` units, and the last prose of a page, always stay.
+
+    >>> page = ["Home", "World", "Sport", "Weather", "Video",
+    ...         "The council voted on Tuesday to expand the ferry service to three new stops.",
+    ...         "Officials said the boats would cut commuting times for thousands of residents.",
+    ...         "Share this article", "Privacy Policy", "Contact us", "Terms of use"]
+    >>> [t for t, why in zip(page, judge(page)) if why is None]  # doctest: +NORMALIZE_WHITESPACE
+    ['The council voted on Tuesday to expand the ferry service to three new stops.',
+     'Officials said the boats would cut commuting times for thousands of residents.']
+    """
+    model = model or default_model()
+    if len(texts) < model.min_units:
+        return [None] * len(texts)
+    features = unit_features(texts)
+    scores = unit_scores(features, model)
+    keep = keep_mask(scores, model)
+    prose = features[:, FEATURES.index("prose")] > 0
+    if prose.any() and not (keep & prose).any():
+        keep |= prose  # never leave a page without its only running text
+    return [None if k else explain(features[i], model) for i, k in enumerate(keep)]
