@@ -33,6 +33,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SCHEME = "datasketch affine32"
 GENERATION_PATTERN = re.compile(r"g[0-9]{6}")
+# Documents added are joined into one array per column this many at a time, not held as small arrays each.
+BATCH_DOCUMENTS = 1024
 
 # Every array of an index: numpy dtype (little-endian) and dimensions. Paragraphs are rows in the order
 # they were kept. Ragged parts (a paragraph's sentence keys and facts, a document's id) are concatenated,
@@ -81,7 +83,8 @@ class Index:
     def __init__(self, settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.settings = settings
         self.arrays = arrays
-        self.added: list[dict[str, np.ndarray]] = []
+        self._batches: list[dict[str, np.ndarray]] = []
+        self._pending: list[dict[str, np.ndarray]] = []
         self._document_of = np.repeat(np.arange(len(arrays["document_paragraphs"])), arrays["document_paragraphs"])
         self._id_ends = np.cumsum(arrays["document_id_lengths"])
 
@@ -123,7 +126,7 @@ class Index:
         facts = [fact for i in index for fact in f.facts[i]]
         sig_rows = np.array([f.sig_rows[i] for i in index if f.sig_rows[i] >= 0], dtype=np.int64)
         encoded = doc_id.encode("utf-8")
-        self.added.append({
+        self._pending.append({
             "keys": np.array([f.keys[i] for i in index], dtype=np.uint64),
             "lengths": np.array([f.lengths[i] for i in index], dtype=np.int64),
             "lines": np.array([line for _, line in rows], dtype=np.int64),
@@ -138,11 +141,18 @@ class Index:
             "document_id_lengths": np.array([len(encoded)], dtype=np.int64),
             "document_ids": np.frombuffer(encoded, dtype=np.uint8),
         })
+        if len(self._pending) == BATCH_DOCUMENTS:
+            self._batches.append(_concatenate(self._pending))
+            self._pending = []
 
     def merged(self) -> dict[str, np.ndarray]:
         """The arrays of the old paragraphs and the added ones, in that order."""
-        return {name: np.concatenate([self.arrays[name], *(part[name] for part in self.added)]).astype(dtype, copy=False)
-                for name, (dtype, _) in ARRAYS.items()}
+        return _concatenate([self.arrays, *self._batches, *self._pending])
+
+
+def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Parts of an index joined into one: every array is the concatenation of the parts' arrays."""
+    return {name: np.concatenate([part[name] for part in parts]).astype(dtype, copy=False) for name, (dtype, _) in ARRAYS.items()}
 
 
 def _split(values: list[Any], counts: np.ndarray) -> list[tuple[Any, ...]]:

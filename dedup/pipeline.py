@@ -142,7 +142,7 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
         lengths=lengths,
         sentences=[s for f in fingerprints for s in f.sentences],
         facts=[x for f in fingerprints for x in f.facts],
-        fixed=np.array([f is fixed for f in fingerprints for _ in f.keys], dtype=bool),
+        fixed=np.repeat([f is fixed for f in fingerprints], [len(f.keys) for f in fingerprints]),
     )
     bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
     return find_clusters(table, dup.threshold, bands, per_band)
@@ -200,12 +200,12 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     # Global paragraph number -> (document position, paragraph index); numbers past these are the index's.
     locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]
     dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
-    from_index: dict[int, set[tuple[str, int]]] = {}
+    from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
     for m in matches:
         d, i = locate[m.removed]
         if index is not None and m.kept >= len(locate):
             kept = index.kept_copy(m.kept - len(locate))
-            from_index.setdefault(d, set()).add(kept)
+            from_index.setdefault(d, set()).add(i)
         else:
             kd, ki = locate[m.kept]
             kept = (prepared[kd].id, prepared[kd].paragraphs[ki].first_line)
@@ -213,16 +213,20 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     for d, doc in enumerate(prepared):
         cleaned = assemble(doc, dropped.get(d, {}), dup.document_threshold)
         if index is not None:
-            _mark_index_copies(cleaned, from_index.get(d, set()))
+            _mark_index_copies(cleaned, doc, from_index.get(d, set()), dropped.get(d, {}))
             index.add(doc.id, doc.fingerprints, [] if cleaned.text is None else
                       [(p.index, p.first_line) for p in doc.paragraphs if p.index not in dropped.get(d, {})])
         yield cleaned
 
 
-def _mark_index_copies(cleaned: Cleaned, kept: set[tuple[str, int]]) -> None:
-    """Mark the report entries whose kept copy is a paragraph of the index with `"index": true`."""
+def _mark_index_copies(cleaned: Cleaned, doc: Prepared, indexed: set[int], dropped: dict[int, tuple[str, int, float]]) -> None:
+    """Mark with `"index": true` the report entries whose kept copy is a paragraph of the index: those of
+    the `indexed` paragraphs, and a whole-document removal naming one of their copies."""
+    lines = {p.first_line for p in doc.paragraphs if p.index in indexed}
+    copies = {dropped[i][:2] for i in indexed}
     for removal in cleaned.removals:
-        if removal.kept is not None and removal.reason in ("duplicate", "duplicate_document") and (removal.kept["doc"], removal.kept["line"]) in kept:
+        if removal.kept is not None and (removal.reason == "duplicate" and removal.line in lines or
+                                         removal.reason == "duplicate_document" and (removal.kept["doc"], removal.kept["line"]) in copies):
             removal.kept["index"] = True
 
 

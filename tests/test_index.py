@@ -344,7 +344,8 @@ def test_an_indexed_paragraph_contained_in_a_new_one_is_not_removed(tmp_path: Pa
 def test_paragraphs_of_a_document_left_empty_are_not_indexed(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     copy_doc = Document("copy", f"{PARA}\n\nShort line here today.\n\nOk.")  # ~all of it copies "first"
-    build([Document("first", PARA), copy_doc], folder)
+    _, copied = build([Document("first", PARA), copy_doc], folder)
+    assert copied.text is None and [r.reason for r in copied.removals] == ["duplicate", "duplicate_document", "duplicate_document"]
     index = load_index(folder, DUP)
     assert [index.kept_copy(r)[0] for r in range(len(index))] == ["first"]
 
@@ -471,3 +472,15 @@ def test_a_failed_run_leaves_the_index_as_it_was(runner, seeds_index: Path, tmp_
     assert result.exit_code != 0
     assert (seeds_index / MANIFEST).read_bytes() == manifest
     assert fingerprint([FRESH[0]], DUP).keys[0] not in load_index(seeds_index, DUP).fingerprints().keys
+
+
+def test_same_run_same_index_bytes_however_documents_are_batched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(seed_docs(), tmp_path / "one")
+    monkeypatch.setattr(dedup.index, "BATCH_DOCUMENTS", 2)
+    build(seed_docs(), tmp_path / "two")
+
+    def contents(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert contents(tmp_path / "one") == contents(tmp_path / "two")
+    assert len(contents(tmp_path / "one")) == len(ARRAYS) + 1
