@@ -121,14 +121,14 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
     dup = config.duplicates
     if not fingerprints:
         return []
-    ranks = [priorities[d] if priorities else 0 for d in range(len(fingerprints))]
+    ranks = list(priorities) if priorities else [0] * len(fingerprints)
     if fixed is not None:
         fingerprints, ranks = [*fingerprints, fixed], [*ranks, -1]
     rows, offset, priority = [], 0, []
-    for f, source_rank in zip(fingerprints, ranks):
+    for f, level in zip(fingerprints, ranks):
         rows.extend(r + offset if r >= 0 else -1 for r in f.sig_rows)
         offset += len(f.sigs)
-        priority.extend([source_rank] * len(f.keys))
+        priority.extend([level] * len(f.keys))
     lengths = np.array([n for f in fingerprints for n in f.lengths], dtype=np.int64)
     preference = -lengths if dup.keep == "longest" else np.zeros_like(lengths)
     rank = np.empty(len(lengths), dtype=np.int64)
@@ -196,7 +196,7 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     matches = []
     if dup.find_duplicates:
         priorities = [source_rank(doc, dup.source_priority) for doc in prepared]
-        matches = cluster_corpus([p.fingerprints for p in prepared], config, priorities, index.fingerprints() if index else None)
+        matches = cluster_corpus([p.fingerprints for p in prepared], config, priorities, index.fingerprints() if index is not None else None)
     # Global paragraph number -> (document position, paragraph index); numbers past these are the index's.
     locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]
     dropped: dict[int, dict[int, tuple[str, int, float]]] = {}

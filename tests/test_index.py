@@ -27,7 +27,7 @@ from dedup import (
 from dedup.cli import main
 from dedup.index import ARRAYS, MANIFEST, empty_index
 from dedup.paragraphs import split_sentences
-from dedup.pipeline import fingerprint
+from dedup.pipeline import cluster_corpus, fingerprint
 
 from conftest import PARA, PARA_COPY, SEEDS, SHARED, write
 
@@ -339,6 +339,18 @@ def test_an_indexed_paragraph_contained_in_a_new_one_is_not_removed(tmp_path: Pa
     assert [index.kept_copy(r) for r in range(len(index))] == [("a", 1), ("b", 1)]
     (again,) = build([Document("c", f"{headline}\n\n{FRESH[0]}")], folder)
     assert again.text == FRESH[0] and again.removals[0].kept == {"doc": "a", "line": 1, "index": True}
+
+
+def test_fixed_paragraphs_are_never_removed_even_as_copies_of_one_another() -> None:
+    """Phase B directly: index paragraphs that are exact or near copies of one another all stay."""
+    headline = "The harbour ferry service will expand to three new stops."
+    fixed = fingerprint([PARA, PARA_COPY, PARA, headline], DUP)
+    corpus = [fingerprint([FRESH[0], PARA_COPY.upper(), headline], DUP)]
+    matches = cluster_corpus(corpus, DedupConfig(), fixed=fixed)
+    # Corpus paragraphs are 0-2, indexed ones 3-6: the corpus's copies go, for their exact indexed copies.
+    assert [(m.removed, m.kept) for m in matches] == [(1, 4), (2, 6)]
+    together = cluster_corpus([fixed, *corpus], DedupConfig())
+    assert {m.removed for m in together} >= {1, 2}  # unfixed, the indexed near and exact copies would go
 
 
 def test_paragraphs_of_a_document_left_empty_are_not_indexed(tmp_path: Path) -> None:
