@@ -16,6 +16,7 @@ from .boilerplate import Stripper, load_rules
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
 from .errors import ConfigError, DedupError, InputError, RuleError
 from .executors import prepare_in_processes
+from .index import CorruptIndexError, Index, load_index, save_index
 from .pipeline import Cleaned, cluster_corpus, fingerprint, run
 from .records import Document, Line, Removal
 from .repair import join_lines, repair_text, split_lines
@@ -25,10 +26,12 @@ __all__ = [
     "Cleaned",
     "Cluster",
     "ConfigError",
+    "CorruptIndexError",
     "DedupConfig",
     "DedupError",
     "Document",
     "DuplicateConfig",
+    "Index",
     "InputError",
     "Removal",
     "RepairConfig",
@@ -36,7 +39,9 @@ __all__ = [
     "clean_corpus",
     "clean_text",
     "find_duplicates",
+    "load_index",
     "repair_text",
+    "save_index",
     "strip_boilerplate",
 ]
 
@@ -100,13 +105,16 @@ def clean_corpus(
     text_field: str = "text",
     id_field: str = "id",
     jobs: int = 1,
+    index: Index | None = None,
     **options: Any,
 ) -> Iterator[Cleaned]:
     """Clean many documents together, as `dedup clean` does: each paragraph survives once across all.
 
     Documents are strings, mappings with a text field (other fields are carried in `Cleaned.fields`),
     or Document records. Yields one Cleaned per document, in input order; its `text` is None when
-    nothing was left. `jobs` worker processes share phase A; the result does not depend on it.
+    nothing was left. `jobs` worker processes share phase A; the result does not depend on it. With an
+    `index` (load_index), copies of its paragraphs go too and the kept paragraphs are added to it
+    (save_index writes it).
 
     >>> out = list(clean_corpus(["First story. It is long enough to count as a paragraph here.",
     ...                          "First story. It is long enough to count as a paragraph here."]))
@@ -115,7 +123,7 @@ def clean_corpus(
     """
     config = DedupConfig.from_options(config, **options)
     documents = (_as_document(doc, i, text_field, id_field) for i, doc in enumerate(docs))
-    return run(documents, config, lambda d: prepare_in_processes(d, config, jobs))
+    return run(documents, config, lambda d: prepare_in_processes(d, config, jobs), index)
 
 
 def _as_document(doc: str | Mapping[str, Any] | Document, order: int, text_field: str, id_field: str) -> Document:

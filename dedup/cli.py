@@ -91,10 +91,12 @@ def main() -> None:
               help="Prefer copies from documents whose file name or id matches this glob, e.g. 'wire/*' (repeatable, first wins).")
 @click.option("--document-threshold", type=click.FloatRange(0, 1, min_open=True), default=_DUP.document_threshold, show_default=True,
               help="Drop a whole document when copies of other documents make up this share of its text.")
+@click.option("--index", type=click.Path(file_okay=False),
+              help="Folder of the fingerprints of paragraphs kept before: their copies go too; this run's kept paragraphs are added.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
 @click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
-          progress: bool | None, **options: Any) -> None:
+          progress: bool | None, index: str | None, **options: Any) -> None:
     """Clean INPUT (folders of .txt, .txt files, .jsonl or .jsonl.gz files) into --out.
 
     Output mirrors the input: same relative file names, same JSON fields with the text replaced.
@@ -103,7 +105,8 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
     config = DedupConfig.from_options(**options)
     show = sys.stderr.isatty() if progress is None else progress
     summary = clean_files(list(inputs), out, config, report=report, text_field=text_field, id_field=id_field,
-                          jobs=jobs, progress=Progress(show), warn=lambda msg: click.echo(f"dedup: warning: {msg}", err=True))
+                          jobs=jobs, progress=Progress(show), warn=lambda msg: click.echo(f"dedup: warning: {msg}", err=True),
+                          index=index)
     click.echo(summary.render(), err=True)
 
 

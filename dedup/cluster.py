@@ -29,7 +29,8 @@ class ParagraphTable:
     `keys`: exact normalised key; `eligible`: may be removed at all; `sig_rows`: row in `sigs` (-1 when
     too short for MinHash); `rank`: preference, lowest kept first (input order by default); `lengths`:
     characters; `sentences`: normalised sentence keys, for containment; `facts`: keys of the names and
-    numbers, which copies share and fills of one template do not.
+    numbers, which copies share and fills of one template do not; `fixed`: kept whatever else is found
+    (an index's paragraphs, kept by earlier runs), never removed.
     """
 
     keys: np.ndarray
@@ -40,6 +41,7 @@ class ParagraphTable:
     lengths: np.ndarray
     sentences: list[tuple[int, ...]]
     facts: list[tuple[tuple[int, int], ...]]
+    fixed: np.ndarray
 
 
 # A near-copy may be this much longer than the copy kept for it, no more (truncations, appended tags).
@@ -60,7 +62,8 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     copies a removed copy and is still CHAIN_FLOOR similar to that one's kept member (so chains of
     pairwise-similar paragraphs never remove a paragraph unlike everything kept). Last, a paragraph whose
     sentences all stand in one longer paragraph goes as contained in it. Every Match points at a
-    paragraph that is kept. Returns one Match per removed paragraph, ordered by `removed`.
+    paragraph that is kept; a `fixed` paragraph is never removed. Returns one Match per removed
+    paragraph, ordered by `removed`.
     """
     members = np.flatnonzero(table.eligible)
     if len(members) == 0:
@@ -69,7 +72,7 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     sorted_keys = table.keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
-    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep}
+    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep and not table.fixed[g]}
 
     reps = order[starts]
     reps = reps[table.sig_rows[reps] >= 0]
@@ -100,7 +103,7 @@ def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Mat
             holders.setdefault(key, []).append(g)
     for g in np.flatnonzero(table.eligible).tolist():
         keys = table.sentences[g]
-        if g in removed or not keys:
+        if g in removed or not keys or table.fixed[g]:
             continue
         wanted = set(keys)
         candidates = [q for q in holders[keys[0]] if table.lengths[q] > table.lengths[g] and q not in removed]
@@ -188,7 +191,7 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
             return (k, direct) if direct >= CHAIN_FLOOR else None
 
         for i in component[1:]:
-            found = copy_of(i)
+            found = None if table.fixed[reps[i]] else copy_of(i)
             if found is None:
                 kept.append(i)
                 continue

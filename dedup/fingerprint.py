@@ -16,6 +16,9 @@ import regex
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
+# Version of normalise, exact_key, the shingle hashes, sentence keys and facts below: a saved index
+# records it, and refuses to mix fingerprints of another version. Bump it when any of them changes.
+NORMALISATION_VERSION = 1
 # Everything that is not a letter, a mark or a digit separates words for comparison: punctuation,
 # quotes and dashes of every style vanish.
 SEPARATOR_PATTERN = regex.compile(r"[^\p{L}\p{M}\p{N}]+")

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from .paragraphs import split_paragraphs, split_sentences
 from .records import Document, Line, Paragraph, Removal
 from .repair import repair_lines, split_lines
 from .repeats import drop_repeated_sentences
+
+if TYPE_CHECKING:
+    from .index import Index
 
 
 @dataclass(slots=True)
@@ -126,17 +129,22 @@ class Preparer:
         keys = fingerprints.keys or [exact_key(normalise(p.text)) for p in paragraphs]
         return np.array([0 if is_prose(p.text) else k for p, k in zip(paragraphs, keys)], dtype=np.uint64)
 
-def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: list[int] | None = None) -> list[Match]:
+def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: list[int] | None = None,
+                   fixed: Fingerprints | None = None) -> list[Match]:
     """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
-    order (document by document); `priorities[d]` ranks document d's source (lower wins)."""
+    order (document by document); `priorities[d]` ranks document d's source (lower wins). `fixed` holds
+    paragraphs kept by earlier runs (an index): numbered after the documents', ranked before them, never removed."""
     dup = config.duplicates
     if not fingerprints:
         return []
+    ranks = list(priorities) if priorities else [0] * len(fingerprints)
+    if fixed is not None:
+        fingerprints, ranks = [*fingerprints, fixed], [*ranks, -1]
     rows, offset, priority = [], 0, []
-    for d, f in enumerate(fingerprints):
+    for f, level in zip(fingerprints, ranks):
         rows.extend(r + offset if r >= 0 else -1 for r in f.sig_rows)
         offset += len(f.sigs)
-        priority.extend([priorities[d] if priorities else 0] * len(f.keys))
+        priority.extend([level] * len(f.keys))
     lengths = np.array([n for f in fingerprints for n in f.lengths], dtype=np.int64)
     preference = -lengths if dup.keep == "longest" else np.zeros_like(lengths)
     rank = np.empty(len(lengths), dtype=np.int64)
@@ -150,6 +158,7 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
         lengths=lengths,
         sentences=[s for f in fingerprints for s in f.sentences],
         facts=[x for f in fingerprints for x in f.facts],
+        fixed=np.repeat([f is fixed for f in fingerprints], [len(f.keys) for f in fingerprints]),
     )
     bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
     return find_clusters(table, dup.threshold, bands, per_band)
@@ -214,30 +223,55 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
 PrepareAll = Callable[[Iterable[Document]], Iterable[Prepared]]
 
 
-def run(documents: Iterable[Document], config: DedupConfig, prepare_all: PrepareAll | None = None) -> Iterator[Cleaned]:
+def run(documents: Iterable[Document], config: DedupConfig, prepare_all: PrepareAll | None = None,
+        index: Index | None = None) -> Iterator[Cleaned]:
     """Run the three phases over documents in input order and yield each cleaned document.
 
     `prepare_all` maps phase A over the documents (in order); by default it runs in this process.
     Phase B needs every fingerprint before anything can be written, so all prepared documents are held
-    until clustering ends.
+    until clustering ends. With an `index`, paragraphs that copy one of its paragraphs go too, and each
+    document's kept paragraphs are added to it as the document is yielded.
     """
     prepared = list(prepare_all(documents) if prepare_all else map(Preparer(config).prepare, documents))
     dup = config.duplicates
     matches = []
     if dup.find_duplicates:
         priorities = [source_rank(doc, dup.source_priority) for doc in prepared]
-        matches = cluster_corpus([p.fingerprints for p in prepared], config, priorities)
-    # Global paragraph number -> (document position, paragraph index).
+        matches = cluster_corpus([p.fingerprints for p in prepared], config, priorities, index.fingerprints() if index is not None else None)
+    # Global paragraph number -> (document position, paragraph index); numbers past these are the index's.
     locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]
     dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
+    from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
     for m in matches:
         d, i = locate[m.removed]
-        kd, ki = locate[m.kept]
-        kept_doc = prepared[kd]
-        dropped.setdefault(d, {})[i] = (kept_doc.id, kept_doc.paragraphs[ki].first_line, m.similarity)
+        if index is not None and m.kept >= len(locate):
+            kept = index.kept_copy(m.kept - len(locate))
+            from_index.setdefault(d, set()).add(i)
+        else:
+            kd, ki = locate[m.kept]
+            kept = (prepared[kd].id, prepared[kd].paragraphs[ki].first_line)
+        dropped.setdefault(d, {})[i] = (*kept, m.similarity)
     repeated = repeated_keys([doc.repeat_keys for doc in prepared], config.boilerplate.repeated_min_docs)
     for d, doc in enumerate(prepared):
-        yield assemble(doc, dropped.get(d, {}), dup.document_threshold, repeated)
+        gone = dropped.get(d, {})
+        cleaned = assemble(doc, gone, dup.document_threshold, repeated)
+        if index is not None:
+            _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
+            index.add(doc.id, doc.fingerprints, [] if cleaned.text is None else
+                      [(p.index, p.first_line) for p in doc.paragraphs
+                       if p.index not in gone and int(doc.repeat_keys[p.index]) not in repeated])
+        yield cleaned
+
+
+def _mark_index_copies(cleaned: Cleaned, doc: Prepared, indexed: set[int], dropped: dict[int, tuple[str, int, float]]) -> None:
+    """Mark with `"index": true` the report entries whose kept copy is a paragraph of the index: those of
+    the `indexed` paragraphs, and a whole-document removal naming one of their copies."""
+    lines = {p.first_line for p in doc.paragraphs if p.index in indexed}
+    copies = {dropped[i][:2] for i in indexed}
+    for removal in cleaned.removals:
+        if removal.kept is not None and (removal.reason == "duplicate" and removal.line in lines or
+                                         removal.reason == "duplicate_document" and (removal.kept["doc"], removal.kept["line"]) in copies):
+            removal.kept["index"] = True
 
 
 def source_rank(doc: Prepared, patterns: tuple[str, ...]) -> int:

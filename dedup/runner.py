@@ -15,6 +15,7 @@ from .config import DedupConfig
 from .corpus import Source, atomic_writer, discover, json_line, read_source
 from .errors import ConfigError
 from .executors import prepare_in_processes
+from .index import load_index, save_index
 from .pipeline import Cleaned, Preparer, run
 from .records import Document
 from .report import Summary
@@ -51,11 +52,15 @@ def clean_files(
     jobs: int = 1,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    index: str | None = None,
 ) -> Summary:
-    """Clean every input into `out`, mirroring file names; return the summary of the run."""
+    """Clean every input into `out`, mirroring file names; return the summary of the run. With `index`
+    (a folder), paragraphs kept by earlier runs are removed too, and the folder is updated with this
+    run's kept paragraphs once all output is written."""
     progress = progress or Progress(False)
     sources = discover(inputs, out)
     Preparer(config)  # load and check every rule here, before any worker starts
+    kept_before = load_index(index, config.duplicates, [*inputs, out]) if index is not None else None
     out_dir = Path(out)
     if report is not None and Path(report).resolve() in {s.path.resolve() for s in sources}:
         raise ConfigError(f"{report}: --report would overwrite an input file")
@@ -75,7 +80,7 @@ def clean_files(
         report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
         writers: dict[str, IO[str]] = {}
         written = 0
-        for cleaned in run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs)):
+        for cleaned in run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs), kept_before):
             bytes_out = _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field)
             if report_handle is not None:
                 for removal in cleaned.removals:
@@ -83,6 +88,8 @@ def clean_files(
             summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals, cleaned.id)
             written += 1
             progress.show(f"wrote {written:,} of {read:,} documents")
+    if index is not None and kept_before is not None:
+        save_index(kept_before, index)  # only after every output file is in place
     progress.done()
     return summary
 
