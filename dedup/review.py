@@ -209,11 +209,12 @@ def _mismatch(report: object, entry: Entry, doc: Document, why: str) -> InputErr
 
 def review_corpus(inputs: Iterable[str], report: str | os.PathLike[str], config: DedupConfig, text_field: str = "text",
                   id_field: str = "id", restore: Callable[[Removal], bool] | None = None,
-                  only: str | None = None, warn: Callable[[str], None] | None = None) -> Iterator[tuple[Source, Review]]:
+                  only: str | None = None, out: str | None = None,
+                  warn: Callable[[str], None] | None = None) -> Iterator[tuple[Source, Review]]:
     """Rebuild the documents of `inputs` (all, or only the one with id `only`) from `report`, in input
-    order. Every document the report names must be in the input."""
+    order. Every document the report names must be in the input; `out`, when given, must lie apart from it."""
     entries = read_report(report)
-    sources = discover(inputs)
+    sources = discover(inputs, out)
     seen: set[str] = set()
     order = 0
     for source in sources:
@@ -248,3 +249,48 @@ def restore_filter(reasons: Iterable[str], rules: Iterable[str]) -> Callable[[Re
 
     return chosen
 
+
+
+def render_explain(review: Review, colour: bool = False) -> str:
+    """One document for the terminal: every input line with its number; a line that lost something is
+    marked `-` (all of it went) or `~` (part of it), the removed text struck through in red (`colour`) or
+    between [- and -], and the reasons follow on the next line.
+
+    >>> doc = Document("a.txt", "Share this article\\nThe minister resigned on Monday.")
+    >>> gone = Entry(Removal("a.txt", 1, "Share this article", "boilerplate", rule="share.article"), 1)
+    >>> print(render_explain(review_document(doc, [gone], DedupConfig())))
+    - 1  [-Share this article-]
+         boilerplate share.article
+      2  The minister resigned on Monday.
+    """
+    width = len(str(len(review.lines)))
+    out: list[str] = []
+    for line in review.lines:
+        removed = [s.removal for s in line.segments if s.removal is not None]
+        kept = any(s.removal is None and s.text.strip() for s in line.segments)
+        mark = " " if not removed else "~" if kept else "-"
+        text = "".join(_struck(s.text, colour) if s.removal else s.text for s in line.segments)
+        out.append(f"{mark} {line.number:>{width}}  {text}".rstrip())
+        for why in dict.fromkeys(describe(e.removal) for e in removed):
+            out.append(" " * (width + 4) + (f"\033[2m{why}\033[0m" if colour else why))
+    return "\n".join(out)
+
+
+def _struck(text: str, colour: bool) -> str:
+    return f"\033[9;31m{text}\033[0m" if colour else f"[-{text}-]"
+
+
+def describe(removal: Removal) -> str:
+    """Why a removal went, in a few words: the reason, the rule or the kept copy, the similarity.
+
+    >>> describe(Removal("b.txt", 3, "x", "duplicate", kept={"doc": "a.txt", "line": 7}, similarity=0.93))
+    'duplicate of a.txt line 7, similarity 0.93'
+    """
+    if removal.reason == "boilerplate":
+        return f"boilerplate {removal.rule}"
+    text = removal.reason
+    if removal.kept:
+        text += f" of {removal.kept.get('doc')} line {removal.kept.get('line')}"
+    if removal.similarity is not None:
+        text += f", similarity {removal.similarity:g}"
+    return text
