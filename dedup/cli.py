@@ -171,7 +171,7 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
     _log_level(quiet, verbose)
     _log_settings()
     config = DedupConfig.from_options(**options)
-    show = (sys.stderr.isatty() and not os.environ.get("CI") and not quiet) if progress is None else progress
+    show = progress_wanted(progress, quiet, sys.stderr.isatty(), os.environ)
     with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
         report_path = report or (str(Path(tmp) / "report.jsonl") if report_html else None)
         summary = clean_files(list(inputs), out, config, report=report_path, text_field=text_field, id_field=id_field,
@@ -186,6 +186,17 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
             LOG.info("wrote the HTML report to %s", report_html)
     if not quiet:
         click.echo(summary.render(), err=True)
+
+
+def progress_wanted(flag: bool | None, quiet: bool, terminal: bool, environ: Any) -> bool:
+    """--progress or --no-progress when given; else only on a terminal, outside CI and without --quiet.
+
+    >>> progress_wanted(None, False, True, {}), progress_wanted(None, False, True, {"CI": "true"})
+    (True, False)
+    """
+    if flag is not None:
+        return flag
+    return terminal and not environ.get("CI") and not quiet
 
 
 def _log_settings() -> None:
@@ -324,10 +335,14 @@ def config_show(ctx: click.Context) -> None:
     """Print the effective settings of `clean` as TOML: its defaults overridden by the settings file."""
     found = ctx.meta.get("dedup.settings")
     path, values = found if found else (None, {})
+    clean_command = main.commands["clean"]
+    clean_ctx = click.Context(clean_command)
     effective: dict[str, Any] = {}
-    for param in main.commands["clean"].params:
+    for param in clean_command.params:
         if isinstance(param, click.Option) and param.name and param.name != "config":
-            default = () if param.multiple and param.default is None else param.default
-            effective[param.name] = values.get(param.name, default)
+            value = values[param.name] if param.name in values else param.get_default(clean_ctx)
+            if not isinstance(value, str | int | float | tuple | list):  # no default (left out), or none given
+                value = () if param.multiple else None
+            effective[param.name] = value
     click.echo(f"# dedup settings: defaults{f', then {path}' if path else ''}")
     click.echo(to_toml(effective))

@@ -17,9 +17,9 @@ FILE_NAME = "dedup.toml"
 
 
 def find_settings(folder: Path | None = None) -> Path | None:
-    """The settings file of `folder` (default: the working directory): dedup.toml, else a
-    pyproject.toml with a [tool.dedup] table, else None."""
-    folder = folder or Path.cwd()
+    """The settings file of `folder` (default: the working directory, named relative to it): dedup.toml,
+    else a pyproject.toml with a [tool.dedup] table, else None."""
+    folder = folder or Path()
     if (folder / FILE_NAME).is_file():
         return folder / FILE_NAME
     pyproject = folder / "pyproject.toml"
