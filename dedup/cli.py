@@ -93,7 +93,7 @@ def _apply_settings(ctx: click.Context, param: click.Parameter, value: str | Non
 def _config_option(f: Any) -> Any:
     return click.option("--config", type=click.Path(dir_okay=False, exists=True), is_eager=True, expose_value=False,
                         callback=_apply_settings,
-                        help=f"Settings file [default: ./{'dedup.toml'} or [tool.dedup] in ./pyproject.toml].")(f)
+                        help="Settings file [default: ./dedup.toml, or [tool.dedup] in ./pyproject.toml].")(f)
 
 
 class _StderrHandler(logging.Handler):
