@@ -223,6 +223,7 @@ def _review_options(f: Any) -> Any:
 
 @main.group(cls=_Group, invoke_without_command=True)
 @_rule_options
+@_config_option
 @click.pass_context
 def rules(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
     """List the boilerplate rules (`rules` alone or `rules list`), or try them on lines (`rules test`)."""
@@ -232,6 +233,7 @@ def rules(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) 
 
 @rules.command("list", cls=_Command)
 @_rule_options
+@_config_option
 @click.pass_context
 def rules_list(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
     """List the boilerplate rules that `clean` would apply: id, unit and description."""
@@ -242,6 +244,7 @@ def rules_list(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, .
 @rules.command("test", cls=_Command)
 @click.argument("lines", nargs=-1, required=True)
 @_rule_options
+@_config_option
 @click.pass_context
 def rules_test(ctx: click.Context, lines: tuple[str, ...], rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
     """Say which rules fire on each LINE (repaired first, as in clean) and what is left of it.
@@ -267,9 +270,10 @@ def rules_test(ctx: click.Context, lines: tuple[str, ...], rules: tuple[str, ...
 
 
 def _rule_choice(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Rule files and disabled families given to `rules` itself and to its subcommand, together."""
+    """Rule files and disabled families given to `rules` itself and to its subcommand (or read by both
+    from the settings file), together and each once."""
     outer = ctx.parent.params if ctx.parent is not None and ctx.parent.info_name == "rules" else {}
-    return (*outer.get("rules", ()), *rules), (*outer.get("disable", ()), *disable)
+    return tuple(dict.fromkeys((*outer.get("rules", ()), *rules))), tuple(dict.fromkeys((*outer.get("disable", ()), *disable)))
 
 
 @main.command(cls=_Command)

@@ -88,3 +88,16 @@ def test_bad_settings_are_one_line_errors_naming_file_and_key(runner, here, body
         assert result.stderr.startswith(f"dedup: error: {message}"), result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert not (here / "out").exists()
+
+
+def test_rules_commands_take_rule_files_and_disabled_families_from_the_settings(runner, here):
+    write(here / "mine.toml", "\n".join([
+        "[[rule]]", 'id = "mine.promo"', 'family = "mine"', 'description = "A promotion."', 'unit = "line"',
+        'pattern = "(?i)buy one get one free"', 'match = ["Buy one get one free"]', 'no_match = ["Buy one"]', ""]))
+    write(here / "dedup.toml", 'rules = ["mine.toml"]\ndisable = ["share"]\n')
+    for args in (["rules"], ["rules", "list"], ["rules", "--disable", "share", "list"]):
+        listed = runner.invoke(main, args)
+        assert listed.exit_code == 0, (args, listed.output)
+        assert "mine.promo" in listed.stdout and "share." not in listed.stdout, args
+    tested = runner.invoke(main, ["rules", "test", "Buy one get one free", "Share this article"])
+    assert tested.exit_code == 0 and "rule:  mine.promo" in tested.stdout and "left:  Share this article" in tested.stdout
