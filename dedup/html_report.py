@@ -140,7 +140,7 @@ def _document(review: Review, anchor: dict[str, str]) -> str:
     ident = anchor[review.doc.id]
     out = [f"<section class=doc id={ident}><h3>{escape(review.doc.id)} "
            f"<small>({len(review.entries)} removals{', nothing left' if review.text is None else ''})</small></h3>"]
-    for line in review.lines:
+    for line in review.shown:
         removed = any(s.removal for s in line.segments)
         kept = any(s.removal is None and s.text.strip() for s in line.segments)
         kind = " x" if removed and not kept else " c" if removed else ""

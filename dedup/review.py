@@ -107,6 +107,14 @@ class Review:
     text: str | None
     entries: list[Entry] = field(default_factory=list)
 
+    @property
+    def shown(self) -> list[ReviewLine]:
+        """The lines to show: all but the blank ones at the end (a file's last line end makes one)."""
+        end = len(self.lines)
+        while end and not self.lines[end - 1].segments:
+            end -= 1
+        return self.lines[:end]
+
 
 def read_report(path: str | os.PathLike[str]) -> dict[str, list[Entry]]:
     """Read a JSONL removal report into entries by document id, in report order."""
@@ -263,9 +271,9 @@ def render_explain(review: Review, colour: bool = False) -> str:
          boilerplate share.article
       2  The minister resigned on Monday.
     """
-    width = len(str(len(review.lines)))
+    width = len(str(len(review.shown)))
     out: list[str] = []
-    for line in review.lines:
+    for line in review.shown:
         removed = [s.removal for s in line.segments if s.removal is not None]
         kept = any(s.removal is None and s.text.strip() for s in line.segments)
         mark = " " if not removed else "~" if kept else "-"

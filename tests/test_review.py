@@ -210,3 +210,21 @@ def test_explain_shows_each_removal_inline_with_its_reason(runner):
 def test_explain_an_unknown_document_is_a_user_error(runner):
     result = runner.invoke(main, ["explain", "nope.txt", str(SEEDS), "--report", str(CLEANED / "report.jsonl")])
     assert result.exit_code == 2 and "nope.txt: no document with this id" in result.stderr
+
+
+def test_a_document_made_of_copies_comes_back_with_duplicate_document(runner, tmp_path):
+    other = "Officials expect about four thousand passengers a day once all stops open, the harbour authority said on Tuesday."
+    root = tmp_path / "in"
+    write(root / "a.txt", f"{PARA}\n{other}\nThe ferries will be painted blue and white, like the old harbour boats of the city.\n")
+    write(root / "b.txt", f"By Jane Doe\n{PARA_COPY}\n{other}\nMore soon.\n")
+    report = tmp_path / "report.jsonl"
+    ok(runner.invoke(main, ["clean", str(root), "--out", str(tmp_path / "clean"), "--report", str(report)]))
+    assert files_under(tmp_path / "clean") == ["a.txt"]
+    assert [r["reason"] for r in read_jsonl(report)] == ["boilerplate", "duplicate", "duplicate", "duplicate_document"]
+    ok(restore(runner, [root], report, tmp_path / "one", "--reason", "duplicate_document"))
+    assert (tmp_path / "one" / "b.txt").read_text(encoding="utf-8") == "More soon.\n"
+    ok(restore(runner, [root], report, tmp_path / "two", "--reason", "duplicate_document", "--reason", "duplicate"))
+    assert (tmp_path / "two" / "b.txt").read_text(encoding="utf-8") == f"{PARA_COPY}\n{other}\nMore soon.\n"
+    shown = runner.invoke(main, ["explain", "b.txt", str(root), "--report", str(report)]).stdout.split("\n")
+    assert shown[-3] == "- 4  [-More soon.-]" and shown[-1] == "", shown  # no line shown for the file's last line end
+    assert re.fullmatch(r"     duplicate_document of a\.txt line 1, similarity 0\.9\d+", shown[-2]), shown
