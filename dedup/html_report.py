@@ -20,7 +20,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #
 table{border-collapse:collapse;margin:.4em 0}td,th{padding:.15em .8em;border-bottom:1px solid #eee;text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:1em}.card{background:#f4f6f8;border-radius:6px;padding:.6em 1em;min-width:9em}
-.card b{display:block;font-size:1.4em}
+.card b{display:block;font-size:1.4em}.cols{display:flex;flex-wrap:wrap;gap:0 4em}
 .doc{border:1px solid #ddd;border-radius:6px;padding:.2em .8em .6em}
 .l{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-word;padding:0 .3em}
 .l .n{color:#999;display:inline-block;min-width:3.5em;text-decoration:none;user-select:none}
@@ -64,12 +64,13 @@ def render_html(reviews: Iterable[tuple[Source, Review]], summary: Summary, titl
         _card("bytes saved", saved, "bytes-saved", f" ({saved / summary.bytes_in:.1%})" if summary.bytes_in else ""),
         "</div><p>Removals struck through on this page: <b id=struck>(needs the page's script)</b>. "
         "Hover a struck line for its reason; a duplicate links to the copy kept.</p>",
-        "<h2>Removals by reason</h2>",
+        "<div class=cols><div><h2>Removals by reason</h2>",
         _table(("reason", "count", "characters"), [
             (escape(reason), _num(summary.removals[reason], f"reason-{reason}"), _num(summary.removed_chars[reason]))
             for reason in sorted(summary.removals)]),
-        "<h2>Removals by rule</h2>",
+        "</div><div><h2>Removals by rule</h2>",
         _table(("rule", "count"), [(escape(rule), _num(n, f"rule-{rule}")) for rule, n in sorted(by_rule.items(), key=lambda x: (-x[1], x[0]))]),
+        "</div></div>",
         "<h2>Largest duplicate clusters</h2>",
         _clusters(docs, anchor),
         "<h2>Documents that lost most</h2>",
