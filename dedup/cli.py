@@ -18,6 +18,7 @@ from .boilerplate import Stripper, load_rules
 from .config import DedupConfig, DuplicateConfig
 from .corpus import atomic_writer
 from .errors import DedupError
+from .fingerprint import lsh_params
 from .html_report import render_html
 from .pipeline import Cleaned
 from .records import Line
@@ -171,6 +172,11 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
     _log_level(quiet, verbose)
     _log_settings()
     config = DedupConfig.from_options(**options)
+    dup = config.duplicates
+    if dup.find_duplicates:
+        bands, rows = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
+        LOG.info("near-duplicates: %s %d-grams, %d permutations as %d bands x %d rows, threshold %g",
+                 dup.shingle, dup.shingle_size, dup.num_perm, bands, rows, dup.threshold)
     show = progress_wanted(progress, quiet, sys.stderr.isatty(), os.environ)
     with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
         report_path = report or (str(Path(tmp) / "report.jsonl") if report_html else None)

@@ -71,6 +71,7 @@ def test_quiet_prints_errors_only_and_verbose_adds_info(runner, tmp_path):
     assert "dedup: warning: " in normal.stderr and "not UTF-8" in normal.stderr and "dedup: info:" not in normal.stderr
     verbose = runner.invoke(main, ["clean", str(root), "--out", str(tmp_path / "v"), "--verbose"])
     assert f"dedup: info: wrote 1 documents to {tmp_path / 'v'}" in verbose.stderr and "documents: 1 in" in verbose.stderr
+    assert "dedup: info: near-duplicates: char 5-grams, 128 permutations as 32 bands x 4 rows, threshold 0.5" in verbose.stderr
     failed = runner.invoke(main, ["clean", str(tmp_path / "missing"), "--out", str(tmp_path / "x"), "-q"])
     assert failed.exit_code == 2 and "dedup: error: " in failed.stderr
     both = runner.invoke(main, ["clean", str(root), "--out", str(tmp_path / "x"), "-q", "-v"])
