@@ -35,7 +35,7 @@ class Progress:
         self.drawn = False
 
     def step(self, stage: str, done: int, total: int | None = None, size: int = 0) -> None:
-        """Count one more document of `stage` (`size` characters of input text, `done` so far, out of
+        """Count one more document of `stage` (`size` bytes of input text, `done` so far, out of
         `total` when known); redraw at most every `every_s` seconds."""
         if not self.enabled:
             return
