@@ -1,17 +1,33 @@
-"""The `dedup` command: `dedup clean INPUT... --out DIR` and `dedup rules`."""
+"""The `dedup` command: `dedup clean INPUT... --out DIR`, and the commands around it: `explain` and
+`restore` (read a run's report), `rules` (list and try the boilerplate rules) and `config show`."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import tempfile
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .boilerplate import load_rules
+from .boilerplate import Stripper, load_rules
 from .config import DedupConfig, DuplicateConfig
+from .corpus import atomic_writer
 from .errors import DedupError
-from .runner import Progress, clean_files
+from .fingerprint import lsh_params
+from .html_report import render_html
+from .pipeline import Cleaned
+from .records import Line
+from .repair import repair_lines
+from .review import REASONS, read_report, render_explain, restore_filter, review_corpus
+from .runner import Progress, _write, clean_files
+from .settings import find_settings, load_settings, to_toml, validate
+
+LOG = logging.getLogger("dedup")
 
 _DUP = DuplicateConfig()
 
@@ -41,15 +57,66 @@ def _rule_options(f: Any) -> Any:
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(_Command, click.Group):
+    """A command group whose own options fail the same way as a command's: one line, no traceback."""
+
+
+class _SettingsError(click.ClickException):
+    """A settings file that cannot be used: one line naming the file and key, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"dedup: error: {self.message}", err=True)
+
+
+# Settings a command does not take from the settings file even though it has the option: `restore`
+# writes a corrected copy, never over the folder that `clean` writes to.
+_NOT_FROM_SETTINGS = {"restore": {"out"}}
+
+
+def _apply_settings(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Eager --config callback: read the settings file (given, or found in the working directory) and
+    make it the command's default_map, so flags on the command line still override it."""
+    path = Path(value) if value else find_settings()
+    if path is None:
+        return None
+    try:
+        values = validate(path, load_settings(path), main.commands["clean"], ctx)
+    except DedupError as err:
+        raise _SettingsError(str(err)) from None
+    names = {p.name for p in ctx.command.params} - _NOT_FROM_SETTINGS.get(ctx.info_name or "", set())
+    ctx.default_map = {**(ctx.default_map or {}), **{k: v for k, v in values.items() if k in names}}
+    ctx.meta["dedup.settings"] = (path, values)
+    return path
+
+
+def _config_option(f: Any) -> Any:
+    return click.option("--config", type=click.Path(dir_okay=False, exists=True), is_eager=True, expose_value=False,
+                        callback=_apply_settings,
+                        help="Settings file [default: ./dedup.toml, or [tool.dedup] in ./pyproject.toml].")(f)
+
+
+class _StderrHandler(logging.Handler):
+    """Log records as `dedup: level: message` on the stderr of the moment (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"dedup: {record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _log_level(quiet: bool = False, verbose: bool = False) -> None:
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose exclude each other")
+    LOG.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dedup-corpus")
 def main() -> None:
     """Clean scraped text: repair Unicode, strip boilerplate, keep each paragraph once."""
-    logger = logging.getLogger("dedup")
-    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("dedup: warning: %(message)s"))
-        logger.addHandler(handler)
+    if not any(isinstance(h, _StderrHandler) for h in LOG.handlers):
+        LOG.addHandler(_StderrHandler())
+    _log_level()
 
 
 @main.command(cls=_Command)
@@ -94,25 +161,204 @@ def main() -> None:
 @click.option("--index", type=click.Path(file_okay=False),
               help="Folder of the fingerprints of paragraphs kept before: their copies go too; this run's kept paragraphs are added.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
-@click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
+@click.option("--progress/--no-progress", default=None,
+              help="Show progress on stderr [default: when stderr is a terminal, not in CI (CI set) and not --quiet].")
+@click.option("--report-html", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML page: the summary, and every document with its removals struck through.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress, warnings or summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print what the run does (info messages).")
+@_config_option
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
-          progress: bool | None, index: str | None, **options: Any) -> None:
+          progress: bool | None, index: str | None, report_html: str | None, quiet: bool, verbose: bool, **options: Any) -> None:
     """Clean INPUT (folders of .txt, .txt files, .jsonl or .jsonl.gz files) into --out.
 
     Output mirrors the input: same relative file names, same JSON fields with the text replaced.
     A document left with no text is not written. A summary goes to stderr.
     """
+    _log_level(quiet, verbose)
+    _log_settings()
     config = DedupConfig.from_options(**options)
-    show = sys.stderr.isatty() if progress is None else progress
-    summary = clean_files(list(inputs), out, config, report=report, text_field=text_field, id_field=id_field,
-                          jobs=jobs, progress=Progress(show), warn=lambda msg: click.echo(f"dedup: warning: {msg}", err=True),
-                          index=index)
-    click.echo(summary.render(), err=True)
+    dup = config.duplicates
+    if dup.find_duplicates:
+        bands, rows = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
+        LOG.info("near-duplicates: %s %d-grams, %d permutations as %d bands x %d rows, threshold %g",
+                 dup.shingle, dup.shingle_size, dup.num_perm, bands, rows, dup.threshold)
+    show = progress_wanted(progress, quiet, sys.stderr.isatty(), os.environ)
+    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
+        report_path = report or (str(Path(tmp) / "report.jsonl") if report_html else None)
+        summary = clean_files(list(inputs), out, config, report=report_path, text_field=text_field, id_field=id_field,
+                              jobs=jobs, progress=Progress(show), warn=LOG.warning, index=index)
+        LOG.info("wrote %d documents to %s", summary.documents_out, out)
+        if report:
+            LOG.info("wrote the report of %d removals to %s", summary.removals.total(), report)
+        if report_html and report_path:
+            reviews = review_corpus(inputs, report_path, config, text_field, id_field)
+            with atomic_writer(Path(report_html)) as handle:
+                handle.write(render_html(reviews, summary, title=f"dedup report: {' '.join(inputs)}"))
+            LOG.info("wrote the HTML report to %s", report_html)
+    if not quiet:
+        click.echo(summary.render(), err=True)
+
+
+def progress_wanted(flag: bool | None, quiet: bool, terminal: bool, environ: Any) -> bool:
+    """--progress or --no-progress when given; else only on a terminal, outside CI and without --quiet.
+
+    >>> progress_wanted(None, False, True, {}), progress_wanted(None, False, True, {"CI": "true"})
+    (True, False)
+    """
+    if flag is not None:
+        return flag
+    return terminal and not environ.get("CI") and not quiet
+
+
+def _log_settings() -> None:
+    """Say which settings file the command took its defaults from (an info message)."""
+    found = click.get_current_context().meta.get("dedup.settings")
+    if found:
+        LOG.info("settings from %s: %s", found[0], ", ".join(sorted(found[1])) or "none")
+
+
+
+
+def _review_options(f: Any) -> Any:
+    """The options that rebuild documents from a report; `clean`'s names, read from the same settings."""
+    f = click.option("--id-field", default="id", show_default=True, help="JSONL field naming the document in reports.")(f)
+    f = click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")(f)
+    f = click.option("--paragraphs", type=click.Choice(["auto", "lines", "blocks"]), default="auto", show_default=True,
+                     help="As given to clean.")(f)
+    f = click.option("--repair", type=click.Choice(["conservative", "aggressive", "off"]), default="conservative",
+                     show_default=True, help="As given to clean.")(f)
+    f = click.option("--report", required=True, type=click.Path(dir_okay=False, exists=True),
+                     help="The JSONL report written by clean --report.")(f)
+    return _config_option(f)
+
+
+@main.group(cls=_Group, invoke_without_command=True)
+@_rule_options
+@_config_option
+@click.pass_context
+def rules(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
+    """List the boilerplate rules (`rules` alone or `rules list`), or try them on lines (`rules test`)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(rules_list)
+
+
+@rules.command("list", cls=_Command)
+@_rule_options
+@_config_option
+@click.pass_context
+def rules_list(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
+    """List the boilerplate rules that `clean` would apply: id, unit and description."""
+    for rule in load_rules(*_rule_choice(ctx, rules, disable)):
+        click.echo(f"{rule.id:<40} {rule.unit:<9} {rule.description}")
+
+
+@rules.command("test", cls=_Command)
+@click.argument("lines", nargs=-1, required=True)
+@_rule_options
+@_config_option
+@click.pass_context
+def rules_test(ctx: click.Context, lines: tuple[str, ...], rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
+    """Say which rules fire on each LINE (repaired first, as in clean) and what is left of it.
+
+    Each LINE is tried alone, as a one-line document: `edge` rules, which apply only outside a
+    document's prose, fire on it when it is not prose itself. Exit status 1 when no rule fired on any.
+    """
+    stripper = Stripper(load_rules(*_rule_choice(ctx, rules, disable)))
+    fired = False
+    for text in lines:
+        repaired = " ".join(repair_lines(text.splitlines() or [""]))
+        kept, hits = stripper.strip_lines([Line(1, repaired)])
+        click.echo(f"line:  {repaired}")
+        for hit in hits:
+            click.echo(f"rule:  {hit.rule}  removes {hit.text!r}")
+        if not hits:
+            click.echo("rule:  none fires")
+        left = " ".join(line.text for line in kept if line.text)
+        click.echo(f"left:  {left if left else '(nothing)'}")
+        fired = fired or bool(hits)
+    if not fired:
+        ctx.exit(1)
+
+
+def _rule_choice(ctx: click.Context, rules: tuple[str, ...], disable: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Rule files and disabled families given to `rules` itself and to its subcommand (or read by both
+    from the settings file), together and each once."""
+    outer = ctx.parent.params if ctx.parent is not None and ctx.parent.info_name == "rules" else {}
+    return tuple(dict.fromkeys((*outer.get("rules", ()), *rules))), tuple(dict.fromkeys((*outer.get("disable", ()), *disable)))
 
 
 @main.command(cls=_Command)
-@_rule_options
-def rules(rules: tuple[str, ...], disable: tuple[str, ...]) -> None:
-    """List the boilerplate rules that `clean` would apply: id, unit and description."""
-    for rule in load_rules(rules, disable):
-        click.echo(f"{rule.id:<40} {rule.unit:<9} {rule.description}")
+@click.argument("doc")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@_review_options
+@click.option("--color/--no-color", default=None, help="Colour and strike-through [default: when stdout is a terminal].")
+def explain(doc: str, inputs: tuple[str, ...], report: str, repair: str, paragraphs: str, text_field: str, id_field: str,
+            color: bool | None) -> None:
+    """Print document DOC of INPUT with its removals inline: why each line or sentence went.
+
+    DOC is the document's id in the report: a .txt file's path relative to its input folder, or a
+    JSONL record's id. INPUT and the options are those given to clean.
+    """
+    config = DedupConfig.from_options(repair=repair, paragraphs=paragraphs)
+    colour = sys.stdout.isatty() if color is None else color
+    for _, review in review_corpus(inputs, report, config, text_field, id_field, only=doc, warn=LOG.warning):
+        click.echo(render_explain(review, colour), color=colour)
+
+
+@main.command(cls=_Command)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the corrected corpus (mirrors the input).")
+@click.option("--reason", "reasons", multiple=True, type=click.Choice(REASONS), help="Put back every removal of this reason (repeatable).")
+@click.option("--rule", "rule_ids", multiple=True, metavar="RULE",
+              help="Put back the removals of this boilerplate rule id or rule family (repeatable).")
+@_review_options
+def restore(inputs: tuple[str, ...], out: str, report: str, reasons: tuple[str, ...], rule_ids: tuple[str, ...], repair: str,
+            paragraphs: str, text_field: str, id_field: str) -> None:
+    """Undo chosen removals: rebuild the cleaned corpus of INPUT from --report into --out with the
+    removals of each --reason and --rule put back (none given: the cleaned output as it was).
+
+    INPUT and the options are those given to clean. Every document is rebuilt before anything is written.
+    """
+    config = DedupConfig.from_options(repair=repair, paragraphs=paragraphs)
+    put_back = restore_filter(reasons, rule_ids)
+    known = {e.removal.rule for entries in read_report(report).values() for e in entries}
+    for rule in rule_ids:
+        if not any(r and (r == rule or r.startswith(rule + ".")) for r in known):
+            LOG.warning("%s: no removal of rule %r in this report", report, rule)
+    rebuilt = [(source, review) for source, review in review_corpus(inputs, report, config, text_field, id_field,
+                                                                     restore=put_back, out=out, warn=LOG.warning)]
+    counts: Counter[str] = Counter()
+    with ExitStack() as stack:
+        writers: dict[str, Any] = {}
+        for source, review in rebuilt:
+            counts.update(e.removal.reason for e in review.entries if put_back(e.removal))
+            cleaned = Cleaned(review.doc.id, review.doc.source, review.text, fields=review.doc.fields)
+            _write(cleaned, source, Path(out), writers, stack, text_field)
+    done = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())) or "nothing"
+    click.echo(f"restored: {done}; {len(rebuilt)} documents written to {out}", err=True)
+
+
+@main.group(cls=_Group)
+def config() -> None:
+    """The settings `clean` runs with: defaults, a settings file, then the command line."""
+
+
+@config.command("show", cls=_Command)
+@_config_option
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Print the effective settings of `clean` as TOML: its defaults overridden by the settings file."""
+    found = ctx.meta.get("dedup.settings")
+    path, values = found if found else (None, {})
+    clean_command = main.commands["clean"]
+    clean_ctx = click.Context(clean_command)
+    effective: dict[str, Any] = {}
+    for param in clean_command.params:
+        if isinstance(param, click.Option) and param.name and param.name != "config":
+            value = values[param.name] if param.name in values else param.get_default(clean_ctx)
+            if not isinstance(value, str | int | float | tuple | list):  # no default (left out), or none given
+                value = () if param.multiple else None
+            effective[param.name] = value
+    click.echo(f"# dedup settings: defaults{f', then {path}' if path else ''}")
+    click.echo(to_toml(effective))

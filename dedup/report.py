@@ -45,18 +45,33 @@ class Summary:
             self.removed_chars[removal.reason] += len(removal.text)
 
     def render(self) -> str:
-        """A few lines for stderr at the end of a run."""
+        """A few lines for stderr at the end of a run: documents, bytes, and a table of removals by reason.
+
+        >>> s = Summary(documents_in=2, documents_out=2, bytes_in=1000, bytes_out=900)
+        >>> s.removals.update({"boilerplate": 3, "duplicate": 1}); s.removed_chars.update({"boilerplate": 60, "duplicate": 40})
+        >>> print(s.render())
+        documents: 2 in, 2 written, 0 left empty (not written)
+        bytes: 1,000 in, 900 out (90.0% kept)
+        removed:      count  chars
+          boilerplate     3     60
+          duplicate       1     40
+          total           4    100
+        """
         share = f" ({self.bytes_out / self.bytes_in:.1%} kept)" if self.bytes_in else ""
         lines = [
             f"documents: {self.documents_in} in, {self.documents_out} written, {self.documents_emptied} left empty (not written)",
             f"bytes: {self.bytes_in:,} in, {self.bytes_out:,} out{share}",
         ]
-        if self.removals:
-            parts = [f"{reason} {self.removals[reason]} ({self.removed_chars[reason]:,} chars)" for reason in sorted(self.removals)]
-            lines.append("removed: " + ", ".join(parts))
-        else:
-            lines.append("removed: nothing")
         if self.heavy_losses:
             named = ", ".join(self.heavy_named) + (", ..." if self.heavy_losses > len(self.heavy_named) else "")
             lines.append(f"{self.heavy_losses} documents kept under {HEAVY_LOSS_KEPT:.0%} of their text (see the report): {named}")
+        if not self.removals:
+            return "\n".join([*lines, "removed: nothing"])
+        rows = [(reason, f"{self.removals[reason]:,}", f"{self.removed_chars[reason]:,}") for reason in sorted(self.removals)]
+        rows.append(("total", f"{self.removals.total():,}", f"{self.removed_chars.total():,}"))
+        name = max(len(r[0]) for r in rows) + 2
+        count = max(len("count"), *(len(r[1]) for r in rows))
+        chars = max(len("chars"), *(len(r[2]) for r in rows))
+        lines.append(f"{'removed:':<{name}} {'count':>{count}}  {'chars':>{chars}}")
+        lines.extend(f"  {reason:<{name - 2}} {n:>{count}}  {c:>{chars}}" for reason, n, c in rows)
         return "\n".join(lines)

@@ -22,24 +22,53 @@ from .report import Summary
 
 
 class Progress:
-    """Occasional one-line progress on stderr for long runs (only when enabled)."""
+    """A progress line on stderr for long runs (only when enabled): documents done, a bar once the total
+    is known, documents/s and MB/s of input text since the stage began."""
 
-    def __init__(self, enabled: bool, stream: IO[str] | None = None, every_s: float = 1.0) -> None:
+    def __init__(self, enabled: bool, stream: IO[str] | None = None, every_s: float = 0.25, width: int = 24) -> None:
         self.enabled = enabled
         self.stream = stream or sys.stderr
         self.every_s = every_s
-        self.last = 0.0
+        self.width = width
+        self.stage = ""
+        self.started = self.last = 0.0
+        self.size = 0
+        self.drawn = False
 
-    def show(self, message: str, force: bool = False) -> None:
+    def step(self, stage: str, done: int, total: int | None = None, size: int = 0) -> None:
+        """Count one more document of `stage` (`size` bytes of input text, `done` so far, out of
+        `total` when known); redraw at most every `every_s` seconds."""
+        if not self.enabled:
+            return
         now = time.monotonic()
-        if self.enabled and (force or now - self.last >= self.every_s):
+        if stage != self.stage:
+            self.stage, self.started, self.size, self.last = stage, now, 0, 0.0
+        self.size += size
+        if now - self.last >= self.every_s or done == total:
             self.last = now
-            self.stream.write(f"\r{message}\033[K")
+            self.stream.write("\r" + self.line(done, total, now - self.started) + "\033[K")
             self.stream.flush()
+            self.drawn = True
+
+    def line(self, done: int, total: int | None, elapsed: float) -> str:
+        """The progress line for `done` documents (of `total`) after `elapsed` seconds.
+
+        >>> p = Progress(True, width=10)
+        >>> p.stage, p.size = "writing", 3_000_000
+        >>> p.line(50, 100, 2.0)
+        'writing [#####.....]  50% 50/100 docs  25 docs/s  1.5 MB/s'
+        """
+        rate = f"{done / elapsed:,.0f} docs/s  {self.size / 1e6 / elapsed:,.1f} MB/s" if elapsed > 0 else ""
+        if total:
+            filled = self.width * done // total
+            bar = "#" * filled + "." * (self.width - filled)
+            return f"{self.stage} [{bar}] {done / total:4.0%} {done:,}/{total:,} docs  {rate}"
+        return f"{self.stage} {done:,} docs  {self.size / 1e6:,.1f} MB  {rate}"
 
     def done(self) -> None:
-        if self.enabled and self.last:
+        if self.enabled and self.drawn:
             self.stream.write("\n")
+            self.drawn = False
 
 
 def clean_files(
@@ -72,7 +101,7 @@ def clean_files(
         for source in sources:
             for doc in read_source(source, read, text_field, id_field, warn):
                 read = doc.order + 1
-                progress.show(f"read {read:,} documents from {source.relative}")
+                progress.step("reading", read, size=len(doc.text.encode("utf-8")))
                 yield doc
 
     summary = Summary()
@@ -87,7 +116,7 @@ def clean_files(
                     report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
             summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals, cleaned.id)
             written += 1
-            progress.show(f"wrote {written:,} of {read:,} documents")
+            progress.step("writing", written, read, size=cleaned.bytes_in)
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
     progress.done()

@@ -205,7 +205,7 @@ def test_summary_counts_match_report(runner, corpus, tmp_path):
         reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
     assert reasons == {"boilerplate": 4, "duplicate": 1, "repeated_sentence": 1}
     for reason, count in reasons.items():
-        assert re.search(rf"\b{reason} {count}\b", err), (reason, err)
+        assert re.search(rf"\b{reason}\s+{count}\b", err), (reason, err)
     assert result.stdout == ""
 
 
