@@ -29,7 +29,7 @@ from dedup.repair import repair_lines, split_lines
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "linebench-dev.jsonl"
 TARGET = ROOT / "dedup" / "boilerplate" / "context.toml"
-DECODER = {"strong": 2.0, "extend": -2.5, "inside": -5.0, "outside": 1.0, "min_units": 10}
+DECODER = {"strong": 2.0, "extend": -2.5, "inside": -5.0, "outside": 2.0, "min_units": 10}
 L2 = 1.0
 FOLDS = 5
 
@@ -66,7 +66,7 @@ def f1(pages: list[tuple[np.ndarray, np.ndarray]], model_for: dict[int, ContextM
     tp = fp = fn = 0
     for i, (x, y) in enumerate(pages):
         model = model_for[i]
-        keep = keep_mask(unit_scores(x, model), model) if len(y) >= model.min_units else np.ones(len(y), bool)
+        keep = keep_mask(unit_scores(x, model), x[:, FEATURES.index("prose")] > 0, model) if len(y) >= model.min_units else np.ones(len(y), bool)
         tp += int((keep & (y == 1)).sum())
         fp += int((keep & (y == 0)).sum())
         fn += int((~keep & (y == 1)).sum())

@@ -121,17 +121,22 @@ def unit_scores(features: np.ndarray, model: ContextModel) -> np.ndarray:
     return model.bias + ((features - model.mean) / model.scale) @ model.weights
 
 
-def keep_mask(scores: np.ndarray, model: ContextModel) -> np.ndarray:
-    """Which units stay: the span decoder (module docstring) over the units' scores."""
+def keep_mask(scores: np.ndarray, prose: np.ndarray, model: ContextModel) -> np.ndarray:
+    """Which units stay: the span decoder (module docstring) over the units' scores. When no unit is
+    sure, the best-scoring prose unit (`prose` marks them) anchors the span: a page with running text
+    always keeps it, and the text around it that reads alike."""
     keep = scores > model.outside
-    strong = np.flatnonzero(scores > model.strong)
-    if len(strong):
-        first, last = int(strong[0]), int(strong[-1])
+    anchors = np.flatnonzero(scores > model.strong)
+    if not len(anchors) and prose.any():
+        anchors = np.flatnonzero(prose)[[int(np.argmax(scores[prose]))]]
+    if len(anchors):
+        first, last = int(anchors[0]), int(anchors[-1])
         while first > 0 and scores[first - 1] > model.extend:
             first -= 1
         while last + 1 < len(scores) and scores[last + 1] > model.extend:
             last += 1
         keep[first : last + 1] |= scores[first : last + 1] > model.inside
+        keep[anchors] = True
     return keep
 
 
@@ -143,7 +148,7 @@ def explain(features: np.ndarray, model: ContextModel) -> str:
 
 def judge(texts: list[str], model: ContextModel | None = None) -> list[str | None]:
     """For each unit text, None when it stays, else the name of the feature that weighed most against
-    it. Pages of fewer than `min_units` units, and the last prose of a page, always stay.
+    it. Pages of fewer than `min_units` units stay whole, and a page's running text is never all dropped.
 
     >>> page = ["Home", "World", "Sport", "Weather", "Video",
     ...         "The council voted on Tuesday to expand the ferry service to three new stops.",
@@ -157,9 +162,5 @@ def judge(texts: list[str], model: ContextModel | None = None) -> list[str | Non
     if len(texts) < model.min_units:
         return [None] * len(texts)
     features = unit_features(texts)
-    scores = unit_scores(features, model)
-    keep = keep_mask(scores, model)
-    prose = features[:, FEATURES.index("prose")] > 0
-    if prose.any() and not (keep & prose).any():
-        keep |= prose  # never leave a page without its only running text
+    keep = keep_mask(unit_scores(features, model), features[:, FEATURES.index("prose")] > 0, model)
     return [None if k else explain(features[i], model) for i, k in enumerate(keep)]
