@@ -34,13 +34,14 @@ L2 = 1.0
 FOLDS = 5
 
 
-def page_units(page: dict, stripper: Stripper) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels of the units a page holds after repair, rules and paragraph split."""
+def page_units(page: dict, stripper: Stripper) -> tuple[np.ndarray, np.ndarray, int]:
+    """Features and labels of the units a page holds after repair, rules and paragraph split, and its
+    count of non-empty lines (what decides whether context judges it)."""
     texts = repair_lines(split_lines("\n".join(page["lines"])), "conservative")
     kept, _ = stripper.strip_lines([Line(n, t) for n, t in enumerate(texts, 1)])
     paragraphs = split_paragraphs(kept, "auto")
     labels = [round(np.mean([page["labels"][line.number - 1] for line in p.lines])) for p in paragraphs]
-    return unit_features([p.text for p in paragraphs]), np.array(labels, dtype=np.float64)
+    return unit_features([p.text for p in paragraphs]), np.array(labels, dtype=np.float64), sum(1 for t in texts if t)
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -62,11 +63,11 @@ def model_from(x: np.ndarray, y: np.ndarray, decoder: dict) -> ContextModel:
     return ContextModel(float(w[-1]), w[:-1], mean, scale, **decoder)
 
 
-def f1(pages: list[tuple[np.ndarray, np.ndarray]], model_for: dict[int, ContextModel]) -> tuple[float, float, float]:
+def f1(pages: list[tuple[np.ndarray, np.ndarray, int]], model_for: dict[int, ContextModel]) -> tuple[float, float, float]:
     tp = fp = fn = 0
-    for i, (x, y) in enumerate(pages):
+    for i, (x, y, lines) in enumerate(pages):
         model = model_for[i]
-        keep = keep_mask(unit_scores(x, model), x[:, FEATURES.index("prose")] > 0, model) if len(y) >= model.min_units else np.ones(len(y), bool)
+        keep = keep_mask(unit_scores(x, model), x[:, FEATURES.index("prose")] > 0, model) if lines >= model.min_units else np.ones(len(y), bool)
         tp += int((keep & (y == 1)).sum())
         fp += int((keep & (y == 0)).sum())
         fn += int((~keep & (y == 1)).sum())

@@ -105,7 +105,7 @@ class Preparer:
         lines, removals = self.strip([Line(n, t) for n, t in enumerate(texts, 1)], doc.id)
         paragraphs = split_paragraphs(lines, config.paragraphs)
         if self.stripper is not None and config.boilerplate.context:
-            verdicts = judge([p.text for p in paragraphs])
+            verdicts = judge([p.text for p in paragraphs], page_lines=sum(1 for t in texts if t))
             removals.extend(Removal(doc.id, p.first_line, p.text, "boilerplate", rule=f"context.{why}")
                             for p, why in zip(paragraphs, verdicts) if why is not None)
             paragraphs = [p for p, why in zip(paragraphs, verdicts) if why is None]

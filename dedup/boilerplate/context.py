@@ -146,9 +146,11 @@ def explain(features: np.ndarray, model: ContextModel) -> str:
     return FEATURES[int(np.argmin(contributions))]
 
 
-def judge(texts: list[str], model: ContextModel | None = None) -> list[str | None]:
+def judge(texts: list[str], model: ContextModel | None = None, page_lines: int | None = None) -> list[str | None]:
     """For each unit text, None when it stays, else the name of the feature that weighed most against
-    it. Pages of fewer than `min_units` units stay whole, and a page's running text is never all dropped.
+    it. A page of fewer than `min_units` non-empty lines in the input (`page_lines`, by default the
+    number of units) stays whole: a record of a few lines has no page around it to contrast with. A
+    page's running text is never all dropped.
 
     >>> page = ["Home", "World", "Sport", "Weather", "Video",
     ...         "The council voted on Tuesday to expand the ferry service to three new stops.",
@@ -159,7 +161,7 @@ def judge(texts: list[str], model: ContextModel | None = None) -> list[str | Non
      'Officials said the boats would cut commuting times for thousands of residents.']
     """
     model = model or default_model()
-    if len(texts) < model.min_units:
+    if (len(texts) if page_lines is None else page_lines) < model.min_units:
         return [None] * len(texts)
     features = unit_features(texts)
     keep = keep_mask(unit_scores(features, model), features[:, FEATURES.index("prose")] > 0, model)
