@@ -182,11 +182,13 @@ def repeated_keys(per_document: list[np.ndarray], min_docs: int) -> set[int]:
 
 
 def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], document_threshold: float = 1.0,
-             repeated: set[int] | frozenset[int] = frozenset()) -> Cleaned:
+             repeated: set[int] | frozenset[int] = frozenset(), indexed: set[int] | frozenset[int] = frozenset()) -> Cleaned:
     """Phase C for one document: drop its paragraphs whose key is `repeated` across the corpus (as
     `repeated_boilerplate`) and its duplicate paragraphs (`dropped` maps a paragraph index to the kept
     copy's document id, line and similarity), and join what is left. When copies of other documents
-    make up `document_threshold` or more of its text, what is left goes too, as `duplicate_document`."""
+    make up `document_threshold` or more of its text, what is left goes too, as `duplicate_document`;
+    copies kept in an index (`indexed` paragraphs) count as another document's even under the same id
+    (a recrawled page)."""
     removals = list(prepared.removals)
     paragraphs = []
     for p in prepared.paragraphs:
@@ -196,7 +198,7 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
             paragraphs.append(p)
     copied = Counter[tuple[str, int]]()
     for p in paragraphs:
-        if p.index in dropped and dropped[p.index][0] != prepared.id:
+        if p.index in dropped and (dropped[p.index][0] != prepared.id or p.index in indexed):
             copied[dropped[p.index][:2]] += len(p.text)
     total = sum(len(p.text) for p in paragraphs)
     whole = bool(copied) and copied.total() >= document_threshold * total
@@ -254,7 +256,7 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     repeated = repeated_keys([doc.repeat_keys for doc in prepared], config.boilerplate.repeated_min_docs)
     for d, doc in enumerate(prepared):
         gone = dropped.get(d, {})
-        cleaned = assemble(doc, gone, dup.document_threshold, repeated)
+        cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()))
         if index is not None:
             _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
             index.add(doc.id, doc.fingerprints, [] if cleaned.text is None else

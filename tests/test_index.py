@@ -496,3 +496,13 @@ def test_same_run_same_index_bytes_however_documents_are_batched(tmp_path: Path,
 
     assert contents(tmp_path / "one") == contents(tmp_path / "two")
     assert len(contents(tmp_path / "one")) == len(ARRAYS) + 1
+
+
+def test_a_recrawled_page_with_the_same_id_goes_whole_as_a_copy_of_its_indexed_self(tmp_path: Path) -> None:
+    page = (SEEDS / "000_1ce991aefc085efe.txt").read_text(encoding="utf-8")
+    build([Document("site/page", page)], tmp_path / "index")
+    again = build([Document("site/page", page + "\nThe gallery was updated twice since.")], tmp_path / "index")[0]
+    assert again.text is None
+    whole = [r for r in again.removals if r.reason == "duplicate_document"]
+    assert [r.text for r in whole] == ["The gallery was updated twice since."]
+    assert whole[0].kept["doc"] == "site/page" and whole[0].kept["index"] is True
