@@ -81,12 +81,12 @@ def unit_features(texts: list[str]) -> np.ndarray:
             math.log1p(nw), math.log1p(len(text)), ends, LIST_MARKER.match(text) is not None,
             sum(w in stop for w in ws) / len(ws) if ws else 0.0,
             sum(t[0].isupper() for t in capital) / len(capital) if capital else 0.0,
-            sum(c.isdigit() for c in text) / len(text), URL_LIKE.search(text) is not None,
+            sum(map(str.isdigit, text)) / len(text), URL_LIKE.search(text) is not None,
             len(SEPARATOR.findall(text)) / nw, text.count(",") / nw, text.isupper(), nw < 3,
             nw >= PROSE_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
             math.log(counts[text]), ELLIPSIS_END.search(text) is not None, text.rstrip().endswith(":"),
             len(DATE_TOKEN.findall(text)) / nw, COPYRIGHT.search(text) is not None,
-            sum(not c.isalnum() and not c.isspace() for c in text) / len(text),
+            (len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))) / len(text),
         ))
     own = np.array(rows, dtype=np.float64).reshape(n, len(OWN))
     col = {name: own[:, j] for j, name in enumerate(OWN)}
