@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from typing import Any
+import threading
+from typing import Any, NoReturn
 
 import click
 
 from .boilerplate import load_rules
 from .config import DedupConfig, DuplicateConfig
-from .errors import DedupError
-from .runner import Progress, clean_files
+from .errors import DedupError, Terminated
+from .runner import ON_ERROR, Progress, clean_files
 
 _DUP = DuplicateConfig()
 
 
 class _Command(click.Command):
-    """Turns DedupError into one line on stderr and its exit code: never a traceback for a user mistake."""
+    """Turns DedupError into one line on stderr and its exit code: never a traceback for a user mistake.
+    An interrupted run exits with 130 (SIGINT) or 143 (SIGTERM), its complete outputs kept."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -28,9 +31,13 @@ class _Command(click.Command):
         except OSError as err:  # writing the output or the report: a full disk, a read-only folder
             click.echo(f"dedup: error: {err.filename or ''}: {err.strerror or err}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("dedup: interrupted; no output file was left half-written", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as err:
+            click.echo("dedup: interrupted; no output file was left half-written; --resume finishes the run", err=True)
+            ctx.exit(143 if isinstance(err, Terminated) else 130)
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise Terminated()
 
 
 def _rule_options(f: Any) -> Any:
@@ -89,18 +96,36 @@ def main() -> None:
               help="Drop a whole document when copies of other documents make up this share of its text.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
 @click.option("--progress/--no-progress", default=None, help="Show progress on stderr [default: when stderr is a terminal].")
+@click.option("--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
+              help="An unreadable file or malformed record: fail (stop, write nothing) or skip it (listed; exit 1).")
+@click.option("--overwrite", is_flag=True, help="Clean into an --out that holds files: replace this run's outputs, leave other files.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run in --out (same inputs and options) to the same result.")
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
-          progress: bool | None, **options: Any) -> None:
+          progress: bool | None, on_error: str, overwrite: bool, resume: bool, **options: Any) -> None:
     """Clean INPUT (folders of .txt, .txt files, .jsonl or .jsonl.gz files) into --out.
 
     Output mirrors the input: same relative file names, same JSON fields with the text replaced.
-    A document left with no text is not written. A summary goes to stderr.
+    A document left with no text is not written. A summary goes to stderr. Exit status: 0 all done,
+    1 some inputs skipped (listed) or a run that could not finish, 2 usage error, 130/143 interrupted.
     """
     config = DedupConfig.from_options(**options)
     show = sys.stderr.isatty() if progress is None else progress
-    summary = clean_files(list(inputs), out, config, report=report, text_field=text_field, id_field=id_field,
-                          jobs=jobs, progress=Progress(show), warn=lambda msg: click.echo(f"dedup: warning: {msg}", err=True))
+    failed: list[str] = []
+    main_thread = threading.current_thread() is threading.main_thread()  # signals can only be handled there
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        summary = clean_files(list(inputs), out, config, report=report, text_field=text_field, id_field=id_field, jobs=jobs,
+                              progress=Progress(show), warn=lambda msg: click.echo(f"dedup: warning: {msg}", err=True),
+                              on_error=on_error, failed=failed.append, overwrite=overwrite, resume=resume)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    for message in failed:
+        click.echo(f"dedup: skipped: {message}", err=True)
     click.echo(summary.render(), err=True)
+    if failed:
+        click.echo(f"dedup: {len(failed):,} inputs skipped (listed above); the rest is cleaned", err=True)
+        click.get_current_context().exit(1)
 
 
 @main.command(cls=_Command)
