@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import os
-import tempfile
+import secrets
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -309,11 +309,13 @@ def _parse_record(line: str, source: Source, number: int, order: int, text_field
 @contextmanager
 def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
     """Write to a temporary file beside `path` and rename it over `path` only when all went well; the
-    temporary file goes on any error or interruption (KeyboardInterrupt, SIGTERM as dedup handles it)."""
+    temporary file goes on any error or interruption (KeyboardInterrupt, SIGTERM as dedup handles it),
+    even one that lands while it is being created (its name is chosen first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output should read like any file the user writes
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     try:
+        # Mode 0666 less the umask: the output reads like any file the user writes.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as raw:
             if compress:
                 with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
@@ -323,7 +325,7 @@ def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
                     yield handle
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -333,12 +335,6 @@ def remove_temporary(folder: Path) -> int:
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager
