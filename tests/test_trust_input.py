@@ -12,10 +12,11 @@ import sys
 
 import pytest
 
+from dedup import clean_text
 from dedup.cli import main
 from dedup.corpus import decode
 
-from conftest import PARA, PARA_COPY, files_under, read_jsonl, write, write_jsonl
+from conftest import PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
 
 # The command in a fresh process (real stderr, real signals), whether or not the console script is on PATH.
 DEDUP = [sys.executable, "-c", "from dedup.cli import main; main()"]
@@ -203,14 +204,14 @@ def test_unreadable_file_is_listed_with_on_error_skip(runner, tmp_path):
 
 
 def test_a_50_mb_single_line_is_cleaned(tmp_path):
-    """One record whose text is a 50 MB line with no sentence end: read, cleaned and written whole."""
-    line = ("Harbour" + "x" * 992 + " ") * (50 * 1024 * 1024 // 1000)
-    src = write_jsonl(tmp_path / "in" / "huge.jsonl", [{"id": "huge", "text": line.strip()}])
+    """One record whose text is a single 50 MB line (a paragraph, then one endless token): read, cleaned
+    and written whole, in a process of its own."""
+    line = PARA + " " + "x" * (50 * 1024 * 1024)
+    src = write_jsonl(tmp_path / "in" / "huge.jsonl", [{"id": "huge", "text": line}])
     out = tmp_path / "out"
-    proc = subprocess.run([*DEDUP, "clean", str(src), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([*DEDUP, "clean", str(src), "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    assert read_jsonl(out / "huge.jsonl") == [{"id": "huge", "text": line.strip()}]
+    assert read_jsonl(out / "huge.jsonl") == [{"id": "huge", "text": line}]
 
 
 def test_many_tiny_files(runner, tmp_path):
@@ -264,7 +265,9 @@ ODD_NAMES = ["with space.txt", "ünïcödé 名前.txt", "new\nline.txt", "tab\t
 @pytest.mark.skipif(sys.platform != "linux", reason="names with newlines and raw bytes need a Linux file system")
 def test_odd_file_names(runner, tmp_path):
     root = tmp_path / "in"
-    texts = {name: f"Document {i} is named oddly, yet it is plain prose about the weather in spring.\n" for i, name in enumerate(ODD_NAMES)}
+    prose = [line for line in (SEEDS / "004_453328af226c7621.txt").read_text(encoding="utf-8").splitlines()
+             if len(line.split()) >= 12 and clean_text(line) == line]
+    texts = {name: prose[i] + "\n" for i, name in enumerate(ODD_NAMES)}
     for name, text in texts.items():
         write(root / name, text)
     raw_name = os.fsdecode(b"latin-\xe9.txt")  # not UTF-8: kept as the same bytes
