@@ -14,7 +14,7 @@ from typing import Any
 
 from .boilerplate import Stripper, load_rules
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
-from .errors import ConfigError, DedupError, InputError, RuleError
+from .errors import ConfigError, DedupError, InputError, RuleError, WorkerError
 from .executors import prepare_in_processes
 from .pipeline import Cleaned, cluster_corpus, fingerprint, run
 from .records import Document, Line, Removal
@@ -33,6 +33,7 @@ __all__ = [
     "Removal",
     "RepairConfig",
     "RuleError",
+    "WorkerError",
     "clean_corpus",
     "clean_text",
     "find_duplicates",
