@@ -113,11 +113,11 @@ def test_report_inside_an_input_folder_is_refused(runner, small, tmp_path):
 
 
 def build_corpus(root: Path) -> None:
-    """2,000 small files (enough that writing them takes a while) with planted copies, and two shards."""
+    """1,200 small files (enough that writing them takes a while) with planted copies, and two shards."""
     prose = [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines() if len(line.split()) >= 12]
-    for i in range(2000):
+    for i in range(1200):
         lines = [f"File {i} opens with its own short line.", prose[i % len(prose)] if i % 7 == 0 else f"Item {i} stays."]
-        write(root / f"d{i // 250}" / f"f{i:04}.txt", "\n".join(lines) + "\n")
+        write(root / f"d{i // 150}" / f"f{i:04}.txt", "\n".join(lines) + "\n")
     write_jsonl(root / "j" / "part.jsonl", [{"id": f"j{i}", "text": f"{PARA}\nRecord {i} of the shard."} for i in range(50)])
     write_jsonl(root / "j" / "part.jsonl.gz", [{"text": f"{PARA_COPY}\nRecord {i}."} for i in range(50)], compress=True)
 
@@ -133,7 +133,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     files = snapshot(out)
-    assert len(files) > 1500 and b'"reason": "duplicate"' in files["report.jsonl"]
+    assert len(files) > 900 and b'"reason": "duplicate"' in files["report.jsonl"]
     return root, files
 
 
