@@ -8,6 +8,7 @@ when the caller passes `skip`, is left out and reported through it.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import io
 import json
@@ -185,7 +186,8 @@ def decode(data: bytes) -> Decoded:
     escaped = data.decode("utf-8", errors="surrogateescape")
     replaced = data.decode("utf-8", errors="replace")
     invalid = replaced.count("\ufffd") - escaped.count("\ufffd")
-    valid = sum(1 for c in escaped if c > "\x7f") - len(SURROGATE_PATTERN.findall(escaped))
+    escapes = len(SURROGATE_PATTERN.findall(escaped))  # one per invalid byte
+    valid = len(escaped) - len(escaped.encode("ascii", errors="ignore")) - escapes
     if valid >= invalid:
         return _replaced(replaced, "utf-8", escaped.count("\ufffd"))
     text, encoding = guess_bytes(data)
@@ -243,10 +245,10 @@ def _binary(head: bytes) -> bool:
 
 def _read_jsonl(source: Source, order: int, text_field: str, id_field: str, warn: Warn,
                 fail: Callable[[str], None]) -> Iterator[Document]:
-    """Records of a JSON Lines file, line by line; a line that is not UTF-8 is decoded with U+FFFD for
-    its invalid bytes (counted in one warning per file)."""
+    """Records of a JSON Lines file, line by line. Invalid UTF-8 bytes in a line and lone surrogate
+    escapes in a text field become U+FFFD, counted in one warning per file."""
     number = 0
-    bad_lines, replaced, first_bad = 0, 0, 0
+    replaced, lines_replaced, first = 0, 0, 0
     opener: Any = gzip.open if source.kind == ".jsonl.gz" else open
     try:
         with opener(source.path, "rb") as handle:
@@ -258,11 +260,10 @@ def _read_jsonl(source: Source, order: int, text_field: str, id_field: str, warn
                 if not raw.strip():
                     continue
                 try:
-                    line = raw.decode("utf-8")
+                    line, bad = raw.decode("utf-8"), 0
                 except UnicodeDecodeError:
                     line = raw.decode("utf-8", errors="replace")
-                    bad_lines, first_bad = bad_lines + 1, first_bad or number
-                    replaced += line.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
+                    bad = line.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
                 if number == 1:
                     line = line.removeprefix("\ufeff")
                 try:
@@ -270,16 +271,17 @@ def _read_jsonl(source: Source, order: int, text_field: str, id_field: str, warn
                 except InputError as err:
                     fail(str(err))
                     continue
-                replaced += lone
+                if bad + lone:
+                    replaced, lines_replaced, first = replaced + bad + lone, lines_replaced + 1, first or number
                 yield doc
                 order += 1
     except (OSError, EOFError, zlib.error) as err:
-        reason = getattr(err, "strerror", None) or err or type(err).__name__
+        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         at = f" after line {number}" if number else ""
         fail(f"{where(source.path)}: cannot read{at}: {reason}")
-    if bad_lines:
-        warn(f"{where(source.path)}: {bad_lines:,} lines not valid UTF-8 (first: line {first_bad}); "
-             f"{replaced:,} invalid characters replaced by U+FFFD")
+    if replaced:
+        warn(f"{where(source.path)}: {replaced:,} invalid characters replaced by U+FFFD in {lines_replaced:,} "
+             f"records (first: line {first}); not valid UTF-8 or lone surrogates")
 
 
 def _parse_record(line: str, source: Source, number: int, order: int, text_field: str, id_field: str) -> tuple[Document, int]:
@@ -329,9 +331,11 @@ def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
         raise
 
 
-def remove_temporary(folder: Path) -> int:
-    """Delete the temporary files a killed run left under `folder` (only dedup's own); return how many."""
-    stale = [p for p in folder.rglob(f".*{TEMP_SUFFIX}") if p.is_file()]
+def remove_temporary(folder: Path, name: str | None = None) -> int:
+    """Delete the temporary files a killed run left (only dedup's own): all of them under `folder`, or
+    only those of the file `name` in it. Return how many went."""
+    pattern = f".{glob.escape(name)}.*{TEMP_SUFFIX}" if name is not None else f"**/.*{TEMP_SUFFIX}"
+    stale = [p for p in folder.glob(pattern) if p.is_file()]
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)

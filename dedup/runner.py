@@ -92,6 +92,8 @@ def clean_files(
         _check_report(Path(report), inputs)
     key = run_key(sources, config, text_field, id_field, on_error)
     done = _open_out(out_dir, sources, report, key, overwrite, resume, warn)
+    if report is not None and Path(report).parent.is_dir():
+        remove_temporary(Path(report).parent, Path(report).name)  # a killed run's report, wherever it lies
     replacing = out_dir.exists()
     read = 0
 

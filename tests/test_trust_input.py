@@ -92,13 +92,16 @@ def test_invalid_utf8_in_a_jsonl_line_is_replaced_and_counted(runner, tmp_path):
     ok(result)
     assert [r["text"] for r in read_jsonl(out / "mixed.jsonl")] == [PARA, "Le caf\ufffd ferme."]
     (warning,) = warnings_of(result)
-    assert "mixed.jsonl" in warning and "first: line 2" in warning and "1 invalid characters" in warning
+    assert "mixed.jsonl" in warning and "first: line 2" in warning and "1 invalid characters" in warning and "in 1 records" in warning
 
 
 def test_lone_surrogates_in_jsonl_are_replaced_in_text_and_kept_escaped_elsewhere(runner, tmp_path):
     src = write(tmp_path / "in" / "s.jsonl", '{"id": "x\\ud800", "text": "Broken \\udc00 escape in ordinary text.", "m": "\\udfff"}\n')
     out, report = tmp_path / "out", tmp_path / "report.jsonl"
-    ok(clean(runner, src, "--out", out, "--report", report, "--repair", "off"))
+    result = clean(runner, src, "--out", out, "--report", report, "--repair", "off")
+    ok(result)
+    (warning,) = warnings_of(result)
+    assert "s.jsonl" in warning and "1 invalid characters replaced" in warning
     line = (out / "s.jsonl").read_bytes()
     line.decode("utf-8")  # valid UTF-8
     record = json.loads(line)
