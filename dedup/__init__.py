@@ -14,7 +14,7 @@ from typing import Any
 
 from .boilerplate import Stripper, load_rules
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
-from .errors import ConfigError, DedupError, InputError, RuleError
+from .errors import ConfigError, DedupError, InputError, RuleError, WorkerError
 from .executors import prepare_in_processes
 from .index import CorruptIndexError, Index, load_index, save_index
 from .pipeline import Cleaned, cluster_corpus, fingerprint, run
@@ -36,6 +36,7 @@ __all__ = [
     "Removal",
     "RepairConfig",
     "RuleError",
+    "WorkerError",
     "clean_corpus",
     "clean_text",
     "find_duplicates",

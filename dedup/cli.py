@@ -5,26 +5,27 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from .boilerplate import Stripper, load_rules
 from .config import DedupConfig, DuplicateConfig
-from .corpus import atomic_writer
-from .errors import DedupError
+from .corpus import Source, atomic_writer
+from .errors import DedupError, Terminated
 from .fingerprint import lsh_params
 from .html_report import render_html
 from .pipeline import Cleaned
 from .records import Line
 from .repair import repair_lines
 from .review import REASONS, read_report, render_explain, restore_filter, review_corpus
-from .runner import Progress, _write, clean_files
+from .runner import ON_ERROR, Progress, clean_files, write_source
 from .settings import find_settings, load_settings, to_toml, validate
 
 LOG = logging.getLogger("dedup")
@@ -33,7 +34,8 @@ _DUP = DuplicateConfig()
 
 
 class _Command(click.Command):
-    """Turns DedupError into one line on stderr and its exit code: never a traceback for a user mistake."""
+    """Turns DedupError into one line on stderr and its exit code: never a traceback for a user mistake.
+    An interrupted run exits with 130 (SIGINT) or 143 (SIGTERM), its complete outputs kept."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -44,9 +46,13 @@ class _Command(click.Command):
         except OSError as err:  # writing the output or the report: a full disk, a read-only folder
             click.echo(f"dedup: error: {err.filename or ''}: {err.strerror or err}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("dedup: interrupted; no output file was left half-written", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as err:
+            click.echo("dedup: interrupted; no output file was left half-written; --resume finishes the run", err=True)
+            ctx.exit(143 if isinstance(err, Terminated) else 130)
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise Terminated()
 
 
 def _rule_options(f: Any) -> Any:
@@ -163,17 +169,23 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress on stderr [default: when stderr is a terminal, not in CI (CI set) and not --quiet].")
+@click.option("--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
+              help="An unreadable file or malformed record: fail (stop, write nothing) or skip it (listed; exit 1).")
+@click.option("--overwrite", is_flag=True, help="Clean into an --out that holds files: replace this run's outputs, leave other files.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run in --out (same inputs and options) to the same result.")
 @click.option("--report-html", type=click.Path(dir_okay=False),
               help="Write a self-contained HTML page: the summary, and every document with its removals struck through.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress, warnings or summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print what the run does (info messages).")
 @_config_option
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
-          progress: bool | None, index: str | None, report_html: str | None, quiet: bool, verbose: bool, **options: Any) -> None:
+          progress: bool | None, index: str | None, on_error: str, overwrite: bool, resume: bool,
+          report_html: str | None, quiet: bool, verbose: bool, **options: Any) -> None:
     """Clean INPUT (folders of .txt, .txt files, .jsonl or .jsonl.gz files) into --out.
 
     Output mirrors the input: same relative file names, same JSON fields with the text replaced.
-    A document left with no text is not written. A summary goes to stderr.
+    A document left with no text is not written. A summary goes to stderr. Exit status: 0 all done,
+    1 some inputs skipped (listed) or a run that could not finish, 2 usage error, 130/143 interrupted.
     """
     _log_level(quiet, verbose)
     _log_settings()
@@ -184,20 +196,33 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
         LOG.info("near-duplicates: %s %d-grams, %d permutations as %d bands x %d rows, threshold %g",
                  dup.shingle, dup.shingle_size, dup.num_perm, bands, rows, dup.threshold)
     show = progress_wanted(progress, quiet, sys.stderr.isatty(), os.environ)
-    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
-        report_path = report or (str(Path(tmp) / "report.jsonl") if report_html else None)
-        summary = clean_files(list(inputs), out, config, report=report_path, text_field=text_field, id_field=id_field,
-                              jobs=jobs, progress=Progress(show), warn=LOG.warning, index=index)
-        LOG.info("wrote %d documents to %s", summary.documents_out, out)
-        if report:
-            LOG.info("wrote the report of %d removals to %s", summary.removals.total(), report)
-        if report_html and report_path:
-            reviews = review_corpus(inputs, report_path, config, text_field, id_field)
-            with atomic_writer(Path(report_html)) as handle:
-                handle.write(render_html(reviews, summary, title=f"dedup report: {' '.join(inputs)}"))
-            LOG.info("wrote the HTML report to %s", report_html)
+    failed: list[str] = []
+    main_thread = threading.current_thread() is threading.main_thread()  # signals can only be handled there
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
+            report_path = report or (str(Path(tmp) / "report.jsonl") if report_html else None)
+            summary = clean_files(list(inputs), out, config, report=report_path, text_field=text_field, id_field=id_field,
+                                  jobs=jobs, progress=Progress(show), warn=LOG.warning, index=index,
+                                  on_error=on_error, failed=failed.append, overwrite=overwrite, resume=resume)
+            LOG.info("wrote %d documents to %s", summary.documents_out, out)
+            if report:
+                LOG.info("wrote the report of %d removals to %s", summary.removals.total(), report)
+            if report_html and report_path:
+                reviews = review_corpus(inputs, report_path, config, text_field, id_field)
+                with atomic_writer(Path(report_html)) as handle:
+                    handle.write(render_html(reviews, summary, title=f"dedup report: {' '.join(inputs)}"))
+                LOG.info("wrote the HTML report to %s", report_html)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    for message in failed:
+        click.echo(f"dedup: skipped: {message}", err=True)
     if not quiet:
         click.echo(summary.render(), err=True)
+    if failed:
+        click.echo(f"dedup: {len(failed):,} inputs skipped (listed above); the rest is cleaned", err=True)
+        click.get_current_context().exit(1)
 
 
 def progress_wanted(flag: bool | None, quiet: bool, terminal: bool, environ: Any) -> bool:
@@ -262,7 +287,7 @@ def rules_test(ctx: click.Context, lines: tuple[str, ...], rules: tuple[str, ...
     """Say which rules fire on each LINE (repaired first, as in clean) and what is left of it.
 
     Each LINE is tried alone, as a one-line document: `edge` rules, which apply only outside a
-    document's prose, fire on it when it is not prose itself. Exit status 1 when no rule fired on any.
+    document's prose, never fire on it. Exit status 1 when no rule fired on any.
     """
     stripper = Stripper(load_rules(*_rule_choice(ctx, rules, disable)))
     fired = False
@@ -329,12 +354,13 @@ def restore(inputs: tuple[str, ...], out: str, report: str, reasons: tuple[str, 
     rebuilt = [(source, review) for source, review in review_corpus(inputs, report, config, text_field, id_field,
                                                                      restore=put_back, out=out, warn=LOG.warning)]
     counts: Counter[str] = Counter()
-    with ExitStack() as stack:
-        writers: dict[str, Any] = {}
-        for source, review in rebuilt:
-            counts.update(e.removal.reason for e in review.entries if put_back(e.removal))
-            cleaned = Cleaned(review.doc.id, review.doc.source, review.text, fields=review.doc.fields)
-            _write(cleaned, source, Path(out), writers, stack, text_field)
+    by_source: dict[str, tuple[Source, list[Cleaned]]] = {}
+    for source, review in rebuilt:
+        counts.update(e.removal.reason for e in review.entries if put_back(e.removal))
+        cleaned = Cleaned(review.doc.id, review.doc.source, review.text, fields=review.doc.fields)
+        by_source.setdefault(source.relative, (source, []))[1].append(cleaned)
+    for source, docs in by_source.values():
+        write_source(Path(out), source, docs, text_field, replacing=False)
     done = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())) or "nothing"
     click.echo(f"restored: {done}; {len(rebuilt)} documents written to {out}", err=True)
 

@@ -1,25 +1,44 @@
 """Readers and writers: folders of .txt files and JSON Lines (.jsonl, .jsonl.gz), mirrored on output,
-every file written atomically."""
+every file written atomically.
+
+Reading never crashes on bad bytes: text is decoded by a fixed policy (`decode`), binary files are
+skipped with a warning, and a file or record that cannot be read either stops the run (InputError) or,
+when the caller passes `skip`, is left out and reported through it.
+"""
 
 from __future__ import annotations
 
+import glob
 import gzip
 import io
 import json
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+import secrets
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
+import regex
 from ftfy import guess_bytes
 
 from .errors import ConfigError, InputError, where
 from .records import Document
 
 SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+# A file whose first block holds a NUL byte (and no UTF-16/32 byte order mark) is binary, not text.
+SNIFF_BYTES = 8192
+# Byte order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# Suffix of every temporary file dedup writes: a run killed outright leaves only these, removed on --resume.
+TEMP_SUFFIX = ".dedup.tmp"
+# Lone UTF-16 surrogates (from a JSON "\ud800" escape or a lenient decoder) cannot be written as UTF-8.
+SURROGATE_PATTERN = regex.compile(r"[\ud800-\udfff]")
+
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -34,101 +53,271 @@ class Source:
         return next(s for s in SUFFIXES[::-1] if self.path.name.endswith(s))
 
 
-def _supported(path: Path) -> bool:
-    return path.name.endswith(SUFFIXES)
+def _supported(name: str) -> bool:
+    return name.endswith(SUFFIXES)
 
 
-def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None) -> list[Source]:
-    """List the input files in order (folders recursively, sorted), refusing what cannot work."""
+def _ignore(message: str) -> None:
+    pass
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None,
+             warn: Warn | None = None, skip: Warn | None = None) -> list[Source]:
+    """List the input files in order (folders recursively, sorted by path), refusing what cannot work.
+
+    Symbolic links inside a folder are followed only where they point inside that folder; a link out of
+    it, a broken link, or a second way into a folder already read (a loop) is skipped with a warning.
+    A folder that cannot be listed raises InputError, or goes to `skip` when given.
+    """
+    warn = warn or _ignore
     sources: list[Source] = []
     out_dir = Path(out).resolve() if out is not None else None
     for given in inputs:
         path = Path(given)
         if not path.exists():
-            raise InputError(f"{path}: no such file or folder")
+            raise InputError(f"{where(path)}: no such file or folder")
         resolved = path.resolve()
-        if out_dir is not None and (out_dir == resolved or resolved in out_dir.parents):
-            raise ConfigError(f"{out}: --out must not be the input folder or inside it ({path})")
+        if out_dir is not None and _inside(out_dir, resolved):
+            raise ConfigError(f"{where(out)}: --out must not be the input folder or inside it ({where(path)})")
         if out_dir is not None and out_dir in resolved.parents:
-            raise ConfigError(f"{path}: input lies inside --out {out}; choose an output folder apart from the input")
+            raise ConfigError(f"{where(path)}: input lies inside --out {where(out)}; choose an output folder apart from the input")
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _supported(p))
+            found = _walk(path, warn, skip)
             if not found:
-                raise InputError(f"{path}: no {', '.join(SUFFIXES)} files in this folder")
+                raise InputError(f"{where(path)}: no {', '.join(SUFFIXES)} files in this folder")
             sources.extend(Source(p, p.relative_to(path).as_posix()) for p in found)
-        elif _supported(path):
+        elif _supported(path.name):
             sources.append(Source(path, path.name))
         else:
-            raise InputError(f"{path}: unsupported file type; give a folder or a {', '.join(SUFFIXES)} file")
+            raise InputError(f"{where(path)}: unsupported file type; give a folder or a {', '.join(SUFFIXES)} file")
     names: dict[str, Path] = {}
     for source in sources:
         if source.relative in names:
-            raise InputError(f"{source.path}: same output name {source.relative!r} as {names[source.relative]}")
+            raise InputError(f"{where(source.path)}: same output name {source.relative!r} as {where(names[source.relative])}")
         names[source.relative] = source.path
     return sources
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Decode a text file: UTF-8 (with or without BOM), else the encoding ftfy guesses (returned)."""
+def _walk(root: Path, warn: Warn, skip: Warn | None) -> list[Path]:
+    """The supported files under `root`, depth first in name order (the order of sorted paths), without
+    recursion (any depth) and reading each real folder once (link loops end)."""
+    real_root = root.resolve()
+    seen = {real_root}
+    found: list[Path] = []
+    stack = [(real_root, iter(_listing(root, skip)))]
+    while stack:
+        real_dir, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        path = Path(entry.path)
+        real = real_dir / entry.name
+        if entry.is_symlink():
+            real = path.resolve()
+            if not real.exists():
+                if _supported(entry.name):
+                    warn(f"{where(path)}: broken symbolic link; skipped")
+                continue
+            if not _inside(real, real_root):
+                warn(f"{where(path)}: symbolic link to {where(real)}, outside the input folder {where(root)}; skipped")
+                continue
+        if entry.is_dir():
+            if real in seen:
+                warn(f"{where(path)}: folder {where(real)} is already read (a link loop or a second link); skipped")
+                continue
+            seen.add(real)
+            stack.append((real, iter(_listing(path, skip))))
+        elif _supported(entry.name) and entry.is_file():
+            found.append(path)
+    return found
+
+
+def _listing(folder: Path, skip: Warn | None) -> list[os.DirEntry[str]]:
     try:
-        return data.decode("utf-8-sig"), None
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError as err:
+        message = f"{where(folder)}: cannot list folder: {err.strerror or err}"
+        if skip is None:
+            raise InputError(message) from None
+        skip(message)
+        return []
+
+
+class Decoded(NamedTuple):
+    """Text decoded from bytes: the encoding used and how many characters became U+FFFD."""
+
+    text: str
+    encoding: str
+    replaced: int
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode a text file by a fixed policy, never failing.
+
+    1. A byte order mark names the encoding (UTF-8, UTF-16 or UTF-32).
+    2. Valid UTF-8 is UTF-8.
+    3. Mostly UTF-8 (at least as many valid non-ASCII characters as invalid sequences) is UTF-8 with
+       each invalid sequence replaced by U+FFFD.
+    4. Anything else is a legacy encoding: ftfy's guess (windows-1252 as a rule, MacRoman for CR-only
+       line ends).
+    Lone surrogates become U+FFFD too; `replaced` counts every U+FFFD the decoding put in.
+
+    >>> decode("café".encode("cp1252"))
+    Decoded(text='café', encoding='sloppy-windows-1252', replaced=0)
+    >>> decode(b"caf\\xc3\\xa9 \\xe2\\x80 ok")[1:]
+    ('utf-8', 1)
+    """
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return _replaced(data.decode(encoding), encoding)
+            except UnicodeDecodeError:  # a U+FFFD of the input itself is counted as replaced here
+                return _replaced(data.decode(encoding, errors="replace"), encoding, 0)
+    try:
+        return _replaced(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
-        text, encoding = guess_bytes(data)
-        return text, encoding
+        pass
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    replaced = data.decode("utf-8", errors="replace")
+    invalid = replaced.count("\ufffd") - escaped.count("\ufffd")
+    escapes = len(SURROGATE_PATTERN.findall(escaped))  # one per invalid byte
+    valid = len(escaped) - len(escaped.encode("ascii", errors="ignore")) - escapes
+    if valid >= invalid:
+        return _replaced(replaced, "utf-8", escaped.count("\ufffd"))
+    text, encoding = guess_bytes(data)
+    return _replaced(text, encoding)
+
+
+def _replaced(text: str, encoding: str, already: int | None = None) -> Decoded:
+    """Replace lone surrogates and count the U+FFFD characters that were not in the input (`already`:
+    how many were; None when `text` comes from a strict decoding, where every U+FFFD was)."""
+    if already is None:
+        already = text.count("\ufffd")
+    text = SURROGATE_PATTERN.sub("\ufffd", text)
+    return Decoded(text, encoding, text.count("\ufffd") - already)
 
 
 def read_source(source: Source, order: int, text_field: str = "text", id_field: str = "id",
-                warn: Any = None) -> Iterator[Document]:
-    """Yield the documents of one input file, numbered in input order from `order`."""
+                warn: Warn | None = None, skip: Warn | None = None) -> Iterator[Document]:
+    """Yield the documents of one input file, numbered in input order from `order`.
+
+    A binary file yields nothing, with a warning. A file or record that cannot be read raises InputError
+    naming the file and line; with `skip`, the message goes to `skip` instead and reading goes on.
+    """
+    warn = warn or _ignore
+
+    def fail(message: str) -> None:
+        if skip is None:
+            raise InputError(message)
+        skip(message)
+
+    if source.kind != ".txt":
+        yield from _read_jsonl(source, order, text_field, id_field, warn, fail)
+        return
     try:
-        if source.kind == ".txt":
-            text, encoding = decode(source.path.read_bytes())
-            if encoding and warn:
-                warn(f"{source.path}: not UTF-8; decoded as {encoding}")
-            yield Document(source.relative, text, source.relative, order)
-            return
-        with _open_jsonl(source.path) as handle:
+        data = source.path.read_bytes()
+    except OSError as err:
+        fail(f"{where(source.path)}: cannot read: {err.strerror or err}")
+        return
+    if _binary(data[:SNIFF_BYTES]):
+        warn(f"{where(source.path)}: binary file (a NUL byte in its first {SNIFF_BYTES:,} bytes); skipped")
+        return
+    decoded = decode(data)
+    notes = []
+    if decoded.encoding not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
+        notes.append(f"not UTF-8; decoded as {decoded.encoding} (a guess)")
+    if decoded.replaced:
+        notes.append(f"{decoded.replaced:,} invalid characters replaced by U+FFFD")
+    if notes:
+        warn(f"{where(source.path)}: {'; '.join(notes)}")
+    yield Document(source.relative, decoded.text, source.relative, order)
+
+
+def _binary(head: bytes) -> bool:
+    return b"\0" in head and not any(head.startswith(bom) for bom, _ in BOMS)
+
+
+def _read_jsonl(source: Source, order: int, text_field: str, id_field: str, warn: Warn,
+                fail: Callable[[str], None]) -> Iterator[Document]:
+    """Records of a JSON Lines file, line by line. Invalid UTF-8 bytes in a line and lone surrogate
+    escapes in a text field become U+FFFD, counted in one warning per file."""
+    number = 0
+    replaced, lines_replaced, first = 0, 0, 0
+    opener: Any = gzip.open if source.kind == ".jsonl.gz" else open
+    try:
+        with opener(source.path, "rb") as handle:
+            if b"\0" in handle.read(SNIFF_BYTES):
+                warn(f"{where(source.path)}: binary file (a NUL byte in its first {SNIFF_BYTES:,} bytes); skipped")
+                return
+            handle.seek(0)
             for number, raw in enumerate(handle, 1):
                 if not raw.strip():
                     continue
-                yield _parse_record(raw, source, number, order, text_field, id_field)
+                try:
+                    line, bad = raw.decode("utf-8"), 0
+                except UnicodeDecodeError:
+                    line = raw.decode("utf-8", errors="replace")
+                    bad = line.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
+                if number == 1:
+                    line = line.removeprefix("\ufeff")
+                try:
+                    doc, lone = _parse_record(line, source, number, order, text_field, id_field)
+                except InputError as err:
+                    fail(str(err))
+                    continue
+                if bad + lone:
+                    replaced, lines_replaced, first = replaced + bad + lone, lines_replaced + 1, first or number
+                yield doc
                 order += 1
-    except OSError as err:
-        raise InputError(f"{source.path}: cannot read: {err.strerror or err}") from None
-    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile) as err:
-        raise InputError(f"{source.path}: cannot read: {err}") from None
+    except (OSError, EOFError, zlib.error) as err:
+        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+        at = f" after line {number}" if number else ""
+        fail(f"{where(source.path)}: cannot read{at}: {reason}")
+    if replaced:
+        warn(f"{where(source.path)}: {replaced:,} invalid characters replaced by U+FFFD in {lines_replaced:,} "
+             f"records (first: line {first}); not valid UTF-8 or lone surrogates")
 
 
-@contextmanager
-def _open_jsonl(path: Path) -> Iterator[IO[str]]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        yield handle
-
-
-def _parse_record(raw: str, source: Source, number: int, order: int, text_field: str, id_field: str) -> Document:
+def _parse_record(line: str, source: Source, number: int, order: int, text_field: str, id_field: str) -> tuple[Document, int]:
+    """The document of one JSONL line, and how many lone surrogates in its text became U+FFFD."""
     try:
-        record = json.loads(raw)
+        record = json.loads(line)
+    except RecursionError:
+        raise InputError(f"{where(source.path, number)}: malformed JSON: nested too deeply") from None
     except json.JSONDecodeError as err:
         raise InputError(f"{where(source.path, number)}: malformed JSON: {err.msg} (column {err.colno})") from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise InputError(f"{where(source.path, number)}: malformed JSON: {err}") from None
     if not isinstance(record, dict):
         raise InputError(f"{where(source.path, number)}: expected a JSON object, found {type(record).__name__}")
     text = record.get(text_field)
     if not isinstance(text, str):
         state = "missing" if text_field not in record else f"a {type(text).__name__}, not a string"
         raise InputError(f"{where(source.path, number)}: field {text_field!r} is {state}; choose the text field with --text-field")
+    lone = 0
+    if "\\u" in line:
+        text, lone = SURROGATE_PATTERN.subn("\ufffd", text)
     ident = record.get(id_field)
     doc_id = str(ident) if ident is not None and ident != "" else f"{source.relative}:{number}"
-    return Document(doc_id, text, source.relative, order, fields=record)
+    return Document(doc_id, text, source.relative, order, fields=record), lone
 
 
 @contextmanager
 def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
-    """Write to a temporary file beside `path` and rename it over `path` only when all went well."""
+    """Write to a temporary file beside `path` and rename it over `path` only when all went well; the
+    temporary file goes on any error or interruption (KeyboardInterrupt, SIGTERM as dedup handles it),
+    even one that lands while it is being created (its name is chosen first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output should read like any file the user writes
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     try:
+        # Mode 0666 less the umask: the output reads like any file the user writes.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as raw:
             if compress:
                 with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
@@ -138,14 +327,18 @@ def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
                     yield handle
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def remove_temporary(folder: Path, name: str | None = None) -> int:
+    """Delete the temporary files a killed run left (only dedup's own): all of them under `folder`, or
+    only those of the file `name` in it. Return how many went."""
+    pattern = f".{glob.escape(name)}.*{TEMP_SUFFIX}" if name is not None else f"**/.*{TEMP_SUFFIX}"
+    stale = [p for p in folder.glob(pattern) if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 @contextmanager
@@ -158,6 +351,17 @@ def _text(binary: IO[bytes]) -> Iterator[IO[str]]:
         wrapper.detach()
 
 
+def to_json(value: Any) -> str:
+    """One line of JSON with text as written; lone surrogates (from an input's "\\ud800" escapes, which
+    UTF-8 cannot hold) are written escaped instead.
+
+    >>> to_json({"text": "café", "id": "\\ud800"})
+    '{"text": "caf\\\\u00e9", "id": "\\\\ud800"}'
+    """
+    line = json.dumps(value, ensure_ascii=False)
+    return json.dumps(value) if SURROGATE_PATTERN.search(line) else line
+
+
 def json_line(fields: dict[str, Any], text_field: str, text: str) -> str:
     """A JSONL record with its text replaced and every other field as it was, in the same order."""
-    return json.dumps({**fields, text_field: text}, ensure_ascii=False) + "\n"
+    return to_json({**fields, text_field: text}) + "\n"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+CONTROL_PATTERN = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class DedupError(Exception):
     """Base of every error dedup raises on purpose; the CLI prints it as one line and exits non-zero."""
@@ -28,5 +32,22 @@ class ConfigError(DedupError):
 
 
 def where(path: object, line: int | None = None) -> str:
-    """Format a location as `path` or `path:line` for messages."""
-    return f"{path}:{line}" if line is not None else f"{path}"
+    r"""Format a location as `path` or `path:line` for one-line messages (control characters in a file
+    name, such as a newline, are shown escaped).
+
+    >>> where("data/odd\nname.jsonl", 3)
+    'data/odd\\nname.jsonl:3'
+    """
+    name = CONTROL_PATTERN.sub(lambda m: repr(m.group())[1:-1], f"{path}")
+    return f"{name}:{line}" if line is not None else name
+
+
+class WorkerError(DedupError):
+    """A worker process died (killed, or out of memory): the run stopped and wrote nothing."""
+
+    exit_code = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised by the CLI's SIGTERM handler, so that a terminated run unwinds like an interrupted one
+    (temporary files removed, complete outputs kept) and exits with 143."""

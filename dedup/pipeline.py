@@ -182,13 +182,14 @@ def repeated_keys(per_document: list[np.ndarray], min_docs: int) -> set[int]:
 
 
 def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], document_threshold: float = 1.0,
-             repeated: set[int] | frozenset[int] = frozenset(), indexed: set[int] | frozenset[int] = frozenset()) -> Cleaned:
+             repeated: set[int] | frozenset[int] = frozenset(), indexed: set[int] | frozenset[int] = frozenset(),
+             edges: Stripper | None = None) -> Cleaned:
     """Phase C for one document: drop its paragraphs whose key is `repeated` across the corpus (as
     `repeated_boilerplate`) and its duplicate paragraphs (`dropped` maps a paragraph index to the kept
     copy's document id, line and similarity), and join what is left. When copies of other documents
     make up `document_threshold` or more of its text, what is left goes too, as `duplicate_document`;
     copies kept in an index (`indexed` paragraphs) count as another document's even under the same id
-    (a recrawled page)."""
+    (a recrawled page). Last, `edges` applies its edge rules to the lines left."""
     removals = list(prepared.removals)
     paragraphs = []
     for p in prepared.paragraphs:
@@ -203,7 +204,7 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
     total = sum(len(p.text) for p in paragraphs)
     whole = bool(copied) and copied.total() >= document_threshold * total
     source = copied.most_common(1)[0][0] if whole else None
-    pieces: list[str] = []
+    left: list[Paragraph] = []
     for p in paragraphs:
         if p.index in dropped:
             doc, line, similarity = dropped[p.index]
@@ -214,6 +215,16 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
                                     kept={"doc": source[0], "line": source[1]},
                                     similarity=round(copied.total() / total, 4)))
         else:
+            left.append(p)
+    if edges is not None:
+        kept_lines, hits = edges.strip_edges([line for p in left for line in p.lines])
+        if hits:
+            removals.extend(Removal(prepared.id, hit.line, hit.text, "boilerplate", rule=hit.rule) for hit in hits)
+            kept_numbers = {line.number for line in kept_lines}
+            left = [Paragraph(p.index, [x for x in p.lines if x.number in kept_numbers], p.blank_before) for p in left]
+    pieces: list[str] = []
+    for p in left:
+        if p.lines:
             if pieces:
                 pieces.append("\n\n" if p.blank_before else "\n")
             pieces.append(p.text)
@@ -254,9 +265,11 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
             kept = (prepared[kd].id, prepared[kd].paragraphs[ki].first_line)
         dropped.setdefault(d, {})[i] = (*kept, m.similarity)
     repeated = repeated_keys([doc.repeat_keys for doc in prepared], config.boilerplate.repeated_min_docs)
+    boilerplate = config.boilerplate
+    edges = Stripper(load_rules(boilerplate.rules, boilerplate.disable)) if boilerplate.strip_boilerplate else None
     for d, doc in enumerate(prepared):
         gone = dropped.get(d, {})
-        cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()))
+        cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()), edges)
         if index is not None:
             _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
             index.add(doc.id, doc.fingerprints, [] if cleaned.text is None else

@@ -1,24 +1,39 @@
 """Clean files end to end: discover inputs, read documents, run the phases, write mirrored outputs and
-the removal report, and count everything."""
+the removal report, and count everything.
+
+Outputs are written source by source in input order, each atomically. While a run writes, a small
+manifest in --out records how many sources are complete and a key of the settings and inputs, so that an
+interrupted run can be resumed to the same result; it is removed when the run ends.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
+from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO
 
+from .boilerplate import load_rules
 from .config import DedupConfig
-from .corpus import Source, atomic_writer, discover, json_line, read_source
-from .errors import ConfigError
+from .corpus import Source, atomic_writer, discover, json_line, read_source, remove_temporary, to_json
+from .errors import ConfigError, WorkerError, where
 from .executors import prepare_in_processes
 from .index import load_index, save_index
 from .pipeline import Cleaned, Preparer, run
 from .records import Document
 from .report import Summary
+
+MANIFEST = ".dedup-run.json"
+# How often the manifest is brought up to date while writing: a resumed run redoes at most this much.
+MANIFEST_EVERY_S = 1.0
+ON_ERROR = ("fail", "skip")
 
 
 class Progress:
@@ -82,63 +97,190 @@ def clean_files(
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
     index: str | None = None,
+    on_error: str = "fail",
+    failed: Callable[[str], None] | None = None,
+    overwrite: bool = False,
+    resume: bool = False,
 ) -> Summary:
-    """Clean every input into `out`, mirroring file names; return the summary of the run. With `index`
-    (a folder), paragraphs kept by earlier runs are removed too, and the folder is updated with this
-    run's kept paragraphs once all output is written."""
+    """Clean every input into `out`, mirroring file names; return the summary of the run.
+
+    A file or record that cannot be read raises InputError before anything is written; with
+    `on_error="skip"` it is left out and its message goes to `failed` (to `warn` when None). An `out`
+    that holds files is refused unless `overwrite` (this run's outputs replace files of the same names,
+    other files stay) or `resume` (finish the interrupted run recorded there, to the same result). With
+    `index` (a folder), paragraphs kept by earlier runs are removed too, and the folder is updated with
+    this run's kept paragraphs once all output is written.
+    """
+    if on_error not in ON_ERROR:
+        raise ConfigError(f"on_error must be fail or skip, not {on_error!r}")
+    if overwrite and resume:
+        raise ConfigError("--overwrite and --resume exclude each other: --resume finishes an interrupted run, --overwrite starts again")
     progress = progress or Progress(False)
-    sources = discover(inputs, out)
+    warn = warn or (lambda message: None)
+    skip = (failed or warn) if on_error == "skip" else None
+    sources = discover(inputs, out, warn, skip)
     Preparer(config)  # load and check every rule here, before any worker starts
     kept_before = load_index(index, config.duplicates, [*inputs, out]) if index is not None else None
     out_dir = Path(out)
-    if report is not None and Path(report).resolve() in {s.path.resolve() for s in sources}:
-        raise ConfigError(f"{report}: --report would overwrite an input file")
-    by_name = {s.relative: s for s in sources}
+    if report is not None:
+        _check_report(Path(report), inputs)
+    key = run_key(sources, config, text_field, id_field, on_error)
+    done = _open_out(out_dir, sources, report, key, overwrite, resume, warn)
+    if report is not None and Path(report).parent.is_dir():
+        remove_temporary(Path(report).parent, Path(report).name)  # a killed run's report, wherever it lies
+    replacing = out_dir.exists()
     read = 0
 
     def documents() -> Iterator[Document]:
         nonlocal read
         for source in sources:
-            for doc in read_source(source, read, text_field, id_field, warn):
+            for doc in read_source(source, read, text_field, id_field, warn, skip):
                 read = doc.order + 1
                 progress.step("reading", read, size=len(doc.text.encode("utf-8")))
                 yield doc
 
     summary = Summary()
+    manifest = Manifest(out_dir / MANIFEST, key, len(sources))
+    cleaned = run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs), kept_before)
+    try:
+        ahead = next(cleaned, None)  # phases A and B: every input is read before anything is written
+    except BrokenProcessPool:
+        raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
+                          "run again, with fewer --jobs if memory ran short") from None
     with ExitStack() as stack:
         report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
-        writers: dict[str, IO[str]] = {}
+        manifest.record(done, force=True)
         written = 0
-        for cleaned in run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs), kept_before):
-            bytes_out = _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field)
-            if report_handle is not None:
-                for removal in cleaned.removals:
-                    report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
-            summary.add_document(cleaned.bytes_in, bytes_out, cleaned.removals, cleaned.id)
-            written += 1
-            progress.step("writing", written, read, size=cleaned.bytes_in)
+        for position, source in enumerate(sources):
+            docs: list[Cleaned] = []
+            while ahead is not None and ahead.source == source.relative:
+                docs.append(ahead)
+                ahead = next(cleaned, None)
+            for doc in docs:
+                if report_handle is not None:
+                    for removal in doc.removals:
+                        report_handle.write(to_json(removal.to_json()) + "\n")
+                summary.add_document(doc.bytes_in, _bytes_out(doc, source), doc.removals, doc.id)
+                written += 1
+                progress.step("writing", written, read, size=doc.bytes_in)
+            if position >= done:
+                write_source(out_dir, source, docs, text_field, replacing)
+                manifest.record(position + 1)
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
+    manifest.remove()
     progress.done()
     return summary
 
 
-def _write(cleaned: Cleaned, source: Source, out_dir: Path, writers: dict[str, IO[str]], stack: ExitStack,
-           text_field: str) -> int | None:
-    """Write one cleaned document where its source's mirror lies (JSONL shards stay open until the end);
-    return the bytes of text written, None when the document was left empty."""
-    target = out_dir / source.relative
-    if source.kind == ".txt":
-        if cleaned.text is None:
-            return None
-        text = cleaned.text + "\n"
-        with atomic_writer(target) as handle:
-            handle.write(text)
-        return len(text.encode("utf-8"))
-    handle = writers.get(source.relative)
-    if handle is None:
-        handle = writers[source.relative] = stack.enter_context(atomic_writer(target, compress=source.kind == ".jsonl.gz"))
-    if cleaned.text is None:
+def _bytes_out(doc: Cleaned, source: Source) -> int | None:
+    """Bytes of text a document adds to the output (a .txt file ends with a newline); None when empty."""
+    if doc.text is None:
         return None
-    handle.write(json_line(cleaned.fields or {}, text_field, cleaned.text))
-    return len(cleaned.text.encode("utf-8"))
+    return len(doc.text.encode("utf-8")) + (1 if source.kind == ".txt" else 0)
+
+
+def write_source(out_dir: Path, source: Source, docs: list[Cleaned], text_field: str, replacing: bool) -> None:
+    """Write one source's mirror under `out_dir` atomically: a .txt file holds its text (no file when
+    nothing was left), a JSONL shard its records left (empty when all went; no file for no records).
+    When `replacing`, a file from an earlier run where this run writes none is removed."""
+    target = out_dir / source.relative
+    if source.kind == ".txt" and docs and docs[0].text is not None:
+        with atomic_writer(target) as handle:
+            handle.write(docs[0].text + "\n")
+    elif source.kind != ".txt" and docs:
+        with atomic_writer(target, compress=source.kind == ".jsonl.gz") as handle:
+            for doc in docs:
+                if doc.text is not None:
+                    handle.write(json_line(doc.fields or {}, text_field, doc.text))
+    elif replacing:
+        target.unlink(missing_ok=True)
+
+
+def _check_report(report: Path, inputs: list[str]) -> None:
+    real = report.resolve()
+    for given in inputs:
+        root = Path(given).resolve()
+        if real == root or root in real.parents:
+            raise ConfigError(f"{where(report)}: --report must not be an input file or lie inside an input folder ({where(given)})")
+
+
+def run_key(sources: list[Source], config: DedupConfig, text_field: str, id_field: str, on_error: str) -> str:
+    """A digest of everything the output depends on: dedup's version, the options, every rule applied,
+    and each input's name, size and modification time. A resumed run must have the same."""
+    try:
+        release = version("dedup-corpus")
+    except PackageNotFoundError:
+        release = "unknown"
+    rules = [(r.id, r.unit, r.pattern) for r in load_rules(config.boilerplate.rules, config.boilerplate.disable)]
+    settings = {"version": release, "config": asdict(config), "rules": rules, "fields": [text_field, id_field], "on_error": on_error}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    for source in sources:
+        stat = source.path.stat()
+        digest.update(f"{source.relative}\0{source.path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _open_out(out_dir: Path, sources: list[Source], report: str | None, key: str, overwrite: bool, resume: bool,
+              warn: Callable[[str], None]) -> int:
+    """Check that --out may be written; return how many sources an interrupted run already completed."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{where(out_dir)}: --out is a file; give a folder")
+    if not out_dir.exists() or next(out_dir.iterdir(), None) is None:
+        return 0
+    manifest = out_dir / MANIFEST
+    if resume:
+        recorded = Manifest.load(manifest)
+        if recorded is None:
+            raise ConfigError(f"{where(out_dir)}: --resume: no interrupted run here (no readable {MANIFEST}); "
+                              "use --overwrite to clean into it again")
+        if recorded.get("key") != key or recorded.get("sources") != len(sources):
+            raise ConfigError(f"{where(out_dir)}: --resume: the interrupted run here had other options, rules or inputs "
+                              "(changed since); use --overwrite to start again, or rerun with what it had")
+        remove_temporary(out_dir)
+        return int(recorded["done"])
+    if not overwrite:
+        hint = "--resume to finish the interrupted run there" if manifest.exists() else "--overwrite to replace its outputs"
+        raise ConfigError(f"{where(out_dir)}: --out already holds files; pass {hint}, or choose an empty folder")
+    remove_temporary(out_dir)
+    ours = {s.relative for s in sources} | {MANIFEST}
+    if report is not None and out_dir.resolve() in Path(report).resolve().parents:
+        ours.add(Path(report).resolve().relative_to(out_dir.resolve()).as_posix())
+    others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
+    others = [name for name in others if name not in ours]
+    if others:
+        warn(f"{where(out_dir)}: {len(others):,} files there are not outputs of this run and stay as they are "
+             f"(first: {where(others[0])})")
+    return 0
+
+
+class Manifest:
+    """The run's progress record in --out: the run key, the number of sources and how many of them are
+    complete (their outputs renamed into place). Written atomically, at most once a second."""
+
+    def __init__(self, path: Path, key: str, sources: int) -> None:
+        self.path = path
+        self.key = key
+        self.sources = sources
+        self.last = 0.0
+
+    def record(self, done: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last >= MANIFEST_EVERY_S:
+            self.last = now
+            with atomic_writer(self.path) as handle:
+                handle.write(json.dumps({"format": 1, "key": self.key, "sources": self.sources, "done": done}) + "\n")
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    @staticmethod
+    def load(path: Path) -> dict[str, object] | None:
+        """The recorded state, or None when there is none or it cannot be read."""
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("format") != 1 or not isinstance(record.get("done"), int):
+            return None
+        return record

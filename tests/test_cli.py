@@ -18,7 +18,7 @@ from dedup.cli import main
 
 from conftest import CLEANED, PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
 
-REGENERATE = "dedup clean seeds --out cleaned --report cleaned/report.jsonl"
+REGENERATE = "dedup clean seeds --out cleaned --report cleaned/report.jsonl --overwrite"
 
 
 def clean(runner, *args: object):

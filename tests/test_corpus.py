@@ -220,11 +220,14 @@ def test_no_temporary_files_remain(runner, txt_tree, tmp_path):
     assert names and not [n for n in names if n.endswith(".tmp") or n.startswith(".")], names
 
 
-def test_second_run_replaces_outputs(runner, txt_tree, tmp_path):
+def test_second_run_needs_overwrite_and_then_replaces_outputs(runner, txt_tree, tmp_path):
     out = tmp_path / "out"
     ok(clean(runner, txt_tree, "--out", out))
     first = snapshot(out)
-    ok(clean(runner, txt_tree, "--out", out))
+    refused = clean(runner, txt_tree, "--out", out)
+    assert refused.exit_code == 2 and "--overwrite" in refused.stderr, refused.stderr
+    assert snapshot(out) == first
+    ok(clean(runner, txt_tree, "--out", out, "--overwrite"))
     assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in first.items()}
 
 
@@ -252,8 +255,8 @@ def test_failed_rename_leaves_no_partial_file(runner, txt_tree, tmp_path):
     out = tmp_path / "out"
     (out / "a.txt").mkdir(parents=True)  # an output name taken by a folder: the final rename must fail
     (out / "a.txt" / "keep").write_text("x", encoding="utf-8")
-    result = clean(runner, txt_tree, "--out", out)
-    assert result.exit_code != 0
+    result = clean(runner, txt_tree, "--out", out, "--overwrite")
+    assert result.exit_code == 1 and "a.txt" in result.stderr, result.stderr
     leftovers = [p.name for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
     assert (out / "a.txt" / "keep").read_text(encoding="utf-8") == "x"

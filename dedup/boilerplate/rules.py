@@ -60,7 +60,8 @@ class Rule:
             m = self.compiled.fullmatch(text, timeout=MATCH_TIMEOUT_S)
             return (0, len(text)) if m else None
         except TimeoutError:
-            LOG.warning("rule %s gave up after %.2f s on a %d-character text; counted as no match", self.id, MATCH_TIMEOUT_S, len(text))
+            LOG.warning("rule %s (%s) gave up after %.2f s on a %d-character text; counted as no match",
+                        self.id, self.source, MATCH_TIMEOUT_S, len(text))
             return None
 
 

@@ -3,6 +3,7 @@ flight so that memory does not grow with the corpus."""
 
 from __future__ import annotations
 
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -18,6 +19,10 @@ _worker: Preparer | None = None
 
 def _start(config: DedupConfig) -> None:
     global _worker
+    # Ctrl-C and SIGTERM are the parent's to handle (it stops the pool): a worker neither prints a
+    # traceback for them nor runs the parent's handlers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = Preparer(config)
 
 
