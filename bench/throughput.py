@@ -170,7 +170,9 @@ def measure_dedup(corpus: Corpus, jobs: int, args: argparse.Namespace, work: Pat
     if code:
         return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, None, corpus.bytes / 1e6, corpus.paragraphs,
                    note=f"failed (exit {code}): {tail(work / f'dedup-jobs{jobs}.log')}")
-    return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, seconds, corpus.bytes / 1e6, corpus.paragraphs, rss)
+    removed = [x for x in (work / f"dedup-jobs{jobs}.log").read_text(encoding="utf-8").splitlines() if x.startswith("removed:")]
+    return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, seconds, corpus.bytes / 1e6, corpus.paragraphs, rss,
+               removed[-1] if removed else "")
 
 
 def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]:
@@ -297,7 +299,7 @@ def markdown(rows: list[Row], info: dict[str, Any]) -> str:
            f"load average {info['load_before']:.2f} before, {info['load_after']:.2f} after; dedup {info['machine']['dedup']}; "
            + (", ".join(f"{k} {v}" for k, v in info["peers"].items()) or "no peers environment"),
            f"Shingles: {info['shingle']}; threshold {info['threshold']}; {info['num_perm']} permutations; "
-           f"bands x rows {info['bands']} x {info['rows']}.", ""]
+           f"bands x rows {info['bands']} x {info['rows_per_band']}.", ""]
     for size in sorted({r.size for r in rows}):
         these = [r for r in rows if r.size == size]
         ref = next((r for r in these if r.name == "dedup --jobs 2" and r.seconds), None)
@@ -358,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     args.bands, args.rows = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
     info: dict[str, Any] = {"machine": machine(), "peers": peer_versions(args.peers_python) if args.peers else {},
                             "shingle": f"{args.shingle} {args.shingle_size}-grams", "threshold": args.threshold,
-                            "num_perm": args.num_perm, "bands": args.bands, "rows": args.rows, "load_before": os.getloadavg()[0]}
+                            "num_perm": args.num_perm, "bands": args.bands, "rows_per_band": args.rows, "load_before": os.getloadavg()[0]}
     rows: list[Row] = []
     for size in args.sizes:
         rows += measure_size(size, args, config)
