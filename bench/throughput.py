@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from itertools import islice
@@ -248,13 +249,27 @@ def measure_script(kind: str, name: str, does: str, python: str, script: str, co
     return Row(corpus.size, kind, name, does, seconds, mb, paragraphs, rss, note + jobs_note)
 
 
+class Rows(list[Row]):
+    """The rows of a run, each told on stderr as it is measured (a long run shows where it stands)."""
+
+    def append(self, row: Row) -> None:
+        super().append(row)
+        print(f"{row.size / 1e6:g} MB {row.name}: {fmt(row.seconds, 1)} s {row.note}", file=sys.stderr, flush=True)
+
+    def extend(self, rows: Iterable[Row]) -> None:
+        for row in rows:
+            self.append(row)
+
+
 def measure_size(size: int, args: argparse.Namespace, config: DedupConfig) -> list[Row]:
     corpus = corpus_stats(ensure_corpus(size, args.seed, args.cache_dir), size)
     work = Path(tempfile.mkdtemp(prefix=f"run-{size}-", dir=args.cache_dir))
     try:
-        rows = [measure_dedup(corpus, jobs, args, work) for jobs in (1, 2)]
+        rows = Rows()
+        for jobs in (1, 2):
+            rows.append(measure_dedup(corpus, jobs, args, work))
         if args.stages:
-            rows += measure_stages(corpus, config, work)
+            rows.extend(measure_stages(corpus, config, work))
         rows.append(measure_script("floor", "floor", "read, split, one vectorised 64-bit hash per shingle", sys.executable,
                                    "floor.py", corpus, args, work))
         for name in args.peers:
