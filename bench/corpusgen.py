@@ -81,6 +81,12 @@ class Sources:
 
 
 def load_sources(source: Path = DEFAULT_SOURCE, seeds: Path = DEFAULT_SEEDS) -> Sources:
+    """The real paragraphs (linebench's content lines, the seeds' lines) and boilerplate lines (linebench's
+    other lines, the examples of dedup's rules by family) that the corpus is made from."""
+    """The real paragraphs (linebench content lines, seed lines) and boilerplate lines (linebench's other
+    lines, the examples of dedup's rules by family) the corpus is made from."""
+    if not source.exists():
+        raise SystemExit(f"{source}: not found; the corpus is made from its real text (../shared/eval beside the repository)")
     seen: set[str] = set()
     paragraphs = []
     for page in linebench_pages(source) + seed_pages(seeds):

@@ -1,7 +1,7 @@
 """Throughput of dedup against its peers and the hashing floor, on one generated corpus, in one run.
 
     python bench/throughput.py [--size 10MB] [--size 100MB] [--peers datatrove,text-dedup,rensa,datasketch]
-                               [--skip-slow-above 100MB] [--no-stages] [--json out.json]
+                               [--skip-slow-above 100MB] [--no-stages] [--repeat N] [--json out.json]
 
 For each size, on the same corpus (bench/corpusgen.py, cached under --cache-dir):
 - dedup end to end: `dedup clean CORPUS --out DIR --jobs 1` and `--jobs 2`, each as a subprocess;
@@ -262,30 +262,43 @@ class Rows(list[Row]):
 
 
 def measure_size(size: int, args: argparse.Namespace, config: DedupConfig) -> list[Row]:
+    """Every run on the corpus of `size`, `args.repeat` rounds of all of them; each row keeps its fastest
+    round (rounds rather than back-to-back repeats, so that a change in the machine's load falls on all)."""
     corpus = corpus_stats(ensure_corpus(size, args.seed, args.cache_dir), size)
     work = Path(tempfile.mkdtemp(prefix=f"run-{size}-", dir=args.cache_dir))
     try:
-        rows = Rows()
-        for jobs in (1, 2):
-            rows.append(measure_dedup(corpus, jobs, args, work))
-        if args.stages:
-            rows.extend(measure_stages(corpus, config, work))
-        rows.append(measure_script("floor", "floor", "read, split, one vectorised 64-bit hash per shingle", sys.executable,
-                                   "floor.py", corpus, args, work))
-        for name in args.peers:
-            script, slow, does = PEERS[name]
-            if slow and size > args.skip_slow_above:
-                rows.append(Row(size, "peer", name, does, None, corpus.bytes / 1e6, corpus.paragraphs,
-                                note=f"skipped: slow, corpus above --skip-slow-above {args.skip_slow_above / 1e6:g} MB"))
-            elif not Path(args.peers_python).exists():
-                rows.append(Row(size, "peer", name, does, None, corpus.bytes / 1e6, corpus.paragraphs,
-                                note=f"skipped: no peers environment at {args.peers_python}"))
-            else:
-                jobs = 2 if name in ("datatrove", "text-dedup") else 1
-                rows.append(measure_script("peer", name, does, args.peers_python, script, corpus, args, work, jobs))
-        return rows
+        rounds = [measure_round(corpus, args, config, work) for _ in range(args.repeat)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return [fastest(runs) for runs in zip(*rounds)]
+
+
+def fastest(runs: Iterable[Row]) -> Row:
+    """The run that took least time (a failed or skipped one only when none ran)."""
+    return min(runs, key=lambda r: r.seconds if r.seconds is not None else float("inf"))
+
+
+def measure_round(corpus: Corpus, args: argparse.Namespace, config: DedupConfig, work: Path) -> list[Row]:
+    rows = Rows()
+    for jobs in (1, 2):
+        rows.append(measure_dedup(corpus, jobs, args, work))
+    if args.stages:
+        rows.extend(measure_stages(corpus, config, work))
+    rows.append(measure_script("floor", "floor", "read, split, one vectorised 64-bit hash per shingle", sys.executable,
+                               "floor.py", corpus, args, work))
+    mb, size = corpus.bytes / 1e6, corpus.size
+    for name in args.peers:
+        script, slow, does = PEERS[name]
+        if slow and size > args.skip_slow_above:
+            rows.append(Row(size, "peer", name, does, None, mb, corpus.paragraphs,
+                            note=f"skipped: slow, corpus above --skip-slow-above {args.skip_slow_above / 1e6:g} MB"))
+        elif not Path(args.peers_python).exists():
+            rows.append(Row(size, "peer", name, does, None, mb, corpus.paragraphs,
+                            note=f"skipped: no peers environment at {args.peers_python}"))
+        else:
+            jobs = 2 if name in ("datatrove", "text-dedup") else 1
+            rows.append(measure_script("peer", name, does, args.peers_python, script, corpus, args, work, jobs))
+    return rows
 
 
 def peer_versions(python: str) -> dict[str, str]:
@@ -314,7 +327,7 @@ def markdown(rows: list[Row], info: dict[str, Any]) -> str:
            f"load average {info['load_before']:.2f} before, {info['load_after']:.2f} after; dedup {info['machine']['dedup']}; "
            + (", ".join(f"{k} {v}" for k, v in info["peers"].items()) or "no peers environment"),
            f"Shingles: {info['shingle']}; threshold {info['threshold']}; {info['num_perm']} permutations; "
-           f"bands x rows {info['bands']} x {info['rows_per_band']}.", ""]
+           f"bands x rows {info['bands']} x {info['rows_per_band']}; each row the fastest of {info['repeat']} round(s).", ""]
     for size in sorted({r.size for r in rows}):
         these = [r for r in rows if r.size == size]
         ref = next((r for r in these if r.name == "dedup --jobs 2" and r.seconds), None)
@@ -355,6 +368,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--shingle-size", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--num-perm", type=int, default=128)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of every run; each row keeps its fastest (default 1)")
     parser.add_argument("--json", type=Path, help="also write every row and the run's facts as JSON here")
     args = parser.parse_args(argv)
     args.sizes = [parse_size(s) for s in args.size or ["10MB"]]
@@ -375,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     args.bands, args.rows = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
     info: dict[str, Any] = {"machine": machine(), "peers": peer_versions(args.peers_python) if args.peers else {},
                             "shingle": f"{args.shingle} {args.shingle_size}-grams", "threshold": args.threshold,
-                            "num_perm": args.num_perm, "bands": args.bands, "rows_per_band": args.rows, "load_before": os.getloadavg()[0]}
+                            "num_perm": args.num_perm, "bands": args.bands, "rows_per_band": args.rows, "repeat": args.repeat,
+                            "load_before": os.getloadavg()[0]}
     rows: list[Row] = []
     for size in args.sizes:
         rows += measure_size(size, args, config)

@@ -88,3 +88,11 @@ def test_runner_reports_every_row(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "| dedup --jobs 2 |" in table and "| fingerprint |" in table and "| all stages |" in table
     assert (run["bands"], run["rows_per_band"]) == (32, 4)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("run-")]  # scratch space removed
+
+
+def test_fastest_round_wins_and_a_failed_run_only_when_nothing_ran() -> None:
+    def row(seconds: float | None, note: str = "") -> throughput.Row:
+        return throughput.Row(SIZE, "dedup", "dedup --jobs 1", "", seconds, 0.2, 1000, note=note)
+
+    assert throughput.fastest([row(3.0), row(None, "failed"), row(2.0)]).seconds == 2.0
+    assert throughput.fastest([row(None, "failed (exit 1)"), row(None, "failed (exit 2)")]).note == "failed (exit 1)"
