@@ -177,7 +177,8 @@ def measure_dedup(corpus: Corpus, jobs: int, args: argparse.Namespace, work: Pat
 
 
 def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]:
-    """Each stage of dedup alone, in this process, as Preparer.prepare chains them, a batch at a time."""
+    """Each stage of dedup alone, in this process, a batch of documents at a time. The steps are those of
+    Preparer.prepare, called one by one so that each is timed: keep them in step when prepare changes."""
     times: Counter[str] = Counter()
     preparer = Preparer(config)
     dup = config.duplicates
