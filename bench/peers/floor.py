@@ -1,0 +1,62 @@
+"""The floor: read the corpus, split it into paragraphs (and words for word shingles) and hash every
+shingle with one vectorised 64-bit hash (numpy), nothing else. Documents are hashed a thousand at a time,
+joined by newlines (a shingle may cross a paragraph end: a negligible difference for a floor)."""
+
+from itertools import islice
+
+import numpy as np
+from common import parse_args, report
+
+BASE = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
+BASE_INVERSE = np.uint64(pow(int(BASE), -1, 2**64))
+BATCH = 1000
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, element-wise (uint64 arithmetic wraps)."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def windows(values: np.ndarray, size: int) -> np.ndarray:
+    """One polynomial hash of every run of `size` consecutive values, mixed."""
+    n = len(values) - size + 1
+    if n <= 0:
+        return fmix64(values[:1].copy())
+    h = values[:n].copy()
+    for k in range(1, size):
+        h = h * BASE + values[k : k + n]
+    return fmix64(h)
+
+
+def word_values(codes: np.ndarray) -> np.ndarray:
+    """A 64-bit value for every whitespace-separated word, from prefix sums of code * BASE**position."""
+    space = codes <= 32
+    edges = np.flatnonzero(np.diff(np.concatenate(([True], space, [True])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    powers = np.cumprod(np.full(len(codes), BASE, dtype=np.uint64))
+    inverse = np.cumprod(np.full(len(codes), BASE_INVERSE, dtype=np.uint64))
+    prefix = np.concatenate(([np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)))
+    return (prefix[ends] - prefix[starts]) * inverse[starts]
+
+
+def main() -> None:
+    args = parse_args(__doc__)
+    import json
+
+    seen = hashed = 0
+    with open(args.corpus, encoding="utf-8") as handle:
+        while batch := list(islice(handle, BATCH)):
+            text = "\n".join(json.loads(line)["text"] for line in batch)
+            seen += sum(1 for paragraph in text.split("\n") if paragraph.strip())
+            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            values = word_values(codes) if args.shingle == "word" else codes
+            hashed += len(windows(values, args.shingle_size))
+    report(paragraphs=seen, shingles=hashed)
+
+
+if __name__ == "__main__":
+    main()
