@@ -1,5 +1,5 @@
-"""Readers and writers: folders of .txt files and JSON Lines (.jsonl, .jsonl.gz), mirrored on output,
-every file written atomically."""
+"""Readers and writers: folders of .txt files, JSON Lines (.jsonl, .jsonl.gz) and Parquet, mirrored on
+output, every file written atomically; `-` for JSONL on stdin and stdout (streams.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from typing import IO, Any
 from ftfy import guess_bytes
 
 from .errors import ConfigError, InputError, where
+from .parquet_io import read_parquet, require_pyarrow
 from .records import Document
+from .streams import STDIO, open_stdin
 
-SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,18 @@ class Source:
 
     @property
     def kind(self) -> str:
+        if self.is_stdin:
+            return ".jsonl"
         return next(s for s in SUFFIXES[::-1] if self.path.name.endswith(s))
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.relative == STDIO
+
+    @property
+    def output(self) -> str:
+        """The file name under --out: the relative name, `stdin.jsonl` for `-`."""
+        return "stdin.jsonl" if self.is_stdin else self.relative
 
 
 def _supported(path: Path) -> bool:
@@ -39,10 +52,16 @@ def _supported(path: Path) -> bool:
 
 
 def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None) -> list[Source]:
-    """List the input files in order (folders recursively, sorted), refusing what cannot work."""
+    """List the input files in order (folders recursively, sorted), refusing what cannot work. `-` is
+    JSONL on stdin (once at most); `out` `-` is stdout, which cannot take Parquet."""
     sources: list[Source] = []
-    out_dir = Path(out).resolve() if out is not None else None
+    out_dir = Path(out).resolve() if out is not None and str(out) != STDIO else None
     for given in inputs:
+        if str(given) == STDIO:
+            if any(s.is_stdin for s in sources):
+                raise ConfigError("-: stdin given twice as an input; it can be read once")
+            sources.append(Source(Path("<stdin>"), STDIO))
+            continue
         path = Path(given)
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
@@ -62,9 +81,13 @@ def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[st
             raise InputError(f"{path}: unsupported file type; give a folder or a {', '.join(SUFFIXES)} file")
     names: dict[str, Path] = {}
     for source in sources:
-        if source.relative in names:
-            raise InputError(f"{source.path}: same output name {source.relative!r} as {names[source.relative]}")
-        names[source.relative] = source.path
+        if source.output in names:
+            raise InputError(f"{source.path}: same output name {source.output!r} as {names[source.output]}")
+        names[source.output] = source.path
+        if source.kind == ".parquet":
+            if out is not None and str(out) == STDIO:
+                raise ConfigError(f"{source.path}: --out - writes JSON Lines, which cannot keep Parquet's column types; give --out a folder")
+            require_pyarrow(source.path)
     return sources
 
 
@@ -80,6 +103,9 @@ def decode(data: bytes) -> tuple[str, str | None]:
 def read_source(source: Source, order: int, text_field: str = "text", id_field: str = "id",
                 warn: Any = None) -> Iterator[Document]:
     """Yield the documents of one input file, numbered in input order from `order`."""
+    if source.kind == ".parquet":
+        yield from read_parquet(source, order, text_field, id_field, warn)
+        return
     try:
         if source.kind == ".txt":
             text, encoding = decode(source.path.read_bytes())
@@ -87,7 +113,7 @@ def read_source(source: Source, order: int, text_field: str = "text", id_field: 
                 warn(f"{source.path}: not UTF-8; decoded as {encoding}")
             yield Document(source.relative, text, source.relative, order)
             return
-        with _open_jsonl(source.path) as handle:
+        with _open_jsonl(source) as handle:
             for number, raw in enumerate(handle, 1):
                 if not raw.strip():
                     continue
@@ -100,9 +126,13 @@ def read_source(source: Source, order: int, text_field: str = "text", id_field: 
 
 
 @contextmanager
-def _open_jsonl(path: Path) -> Iterator[IO[str]]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+def _open_jsonl(source: Source) -> Iterator[IO[str]]:
+    if source.is_stdin:
+        with open_stdin() as handle:
+            yield handle
+        return
+    opener = gzip.open if source.kind == ".jsonl.gz" else open
+    with opener(source.path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
         yield handle
 
 
@@ -124,18 +154,25 @@ def _parse_record(raw: str, source: Source, number: int, order: int, text_field:
 
 @contextmanager
 def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
-    """Write to a temporary file beside `path` and rename it over `path` only when all went well."""
+    """Write text to a temporary file beside `path` and rename it over `path` only when all went well."""
+    with atomic_file(path) as raw:
+        if compress:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
+                yield handle
+        else:
+            with _text(raw) as handle:
+                yield handle
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """The binary form of atomic_writer (Parquet writes through it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; output should read like any file the user writes
     try:
         with os.fdopen(fd, "wb") as raw:
-            if compress:
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
-                    yield handle
-            else:
-                with _text(raw) as handle:
-                    yield handle
+            yield raw
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -9,16 +9,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .config import DedupConfig
-from .corpus import Source, atomic_writer, discover, json_line, read_source
+from .corpus import Source, atomic_file, atomic_writer, discover, json_line, read_source
 from .errors import ConfigError
 from .executors import prepare_in_processes
 from .index import load_index, save_index
+from .parquet_io import ParquetMirror
 from .pipeline import Cleaned, Preparer, run
 from .records import Document
 from .report import Summary
+from .streams import STDIO, write_stdout
 
 
 class Progress:
@@ -107,10 +109,10 @@ def clean_files(
     summary = Summary()
     with ExitStack() as stack:
         report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
-        writers: dict[str, IO[str]] = {}
+        writers: dict[str, Any] = {}
         written = 0
         for cleaned in run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs), kept_before):
-            bytes_out = _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field)
+            bytes_out = _write(cleaned, by_name[cleaned.source], out_dir, writers, stack, text_field, id_field)
             if report_handle is not None:
                 for removal in cleaned.removals:
                     report_handle.write(json.dumps(removal.to_json(), ensure_ascii=False) + "\n")
@@ -123,11 +125,21 @@ def clean_files(
     return summary
 
 
-def _write(cleaned: Cleaned, source: Source, out_dir: Path, writers: dict[str, IO[str]], stack: ExitStack,
-           text_field: str) -> int | None:
-    """Write one cleaned document where its source's mirror lies (JSONL shards stay open until the end);
+def _write(cleaned: Cleaned, source: Source, out_dir: Path, writers: dict[str, Any], stack: ExitStack,
+           text_field: str, id_field: str = "id") -> int | None:
+    """Write one cleaned document where its source's mirror lies (JSONL and Parquet files stay open until
+    the end), or as a JSON line on stdout for --out - (a .txt file's as {id_field: id, text_field: text});
     return the bytes of text written, None when the document was left empty."""
-    target = out_dir / source.relative
+    if str(out_dir) == STDIO:
+        if cleaned.text is not None:
+            write_stdout(json_line(cleaned.fields or {id_field: cleaned.id}, text_field, cleaned.text))
+        return None if cleaned.text is None else len(cleaned.text.encode("utf-8"))
+    target = out_dir / source.output
+    if source.kind == ".parquet":
+        mirror = writers.get(source.relative)
+        if mirror is None:
+            mirror = writers[source.relative] = stack.enter_context(ParquetMirror(source.path, stack.enter_context(atomic_file(target)), text_field))
+        return mirror.add(cleaned.text)
     if source.kind == ".txt":
         if cleaned.text is None:
             return None
