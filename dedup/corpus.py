@@ -26,7 +26,8 @@ SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
 
 @dataclass(frozen=True)
 class Source:
-    """One input file: where it is, its name relative to its input root (mirrored under --out)."""
+    """One input file: where it is, its name relative to its input root (mirrored under --out); stdin is
+    relative `-`."""
 
     path: Path
     relative: str
