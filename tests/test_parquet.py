@@ -204,3 +204,9 @@ def test_mirror_keeps_exactly_the_rows_kept(tmp_path_factory, rows, group_rows, 
     expected = expected.set_column(1, "text", pa.array([texts[i].upper() for i in kept], pa.string()))
     assert pq.read_table(folder / "out.parquet").equals(expected.replace_schema_metadata({"made_by": "test_parquet"}))
 
+
+
+def test_html_report_reads_parquet_again(runner, tmp_path, mixed):
+    ok(runner.invoke(main, ["clean", str(mixed), "--out", str(tmp_path / "o"), "--report-html", str(tmp_path / "r.html")]))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "b.parquet:6" in page and "harbour" in page and "b.parquet:7" not in page  # row 7's text is null: no document
