@@ -18,7 +18,7 @@ import click
 from .boilerplate import Stripper, load_rules
 from .config import DedupConfig, DuplicateConfig
 from .corpus import Source, atomic_writer
-from .errors import DedupError, Terminated
+from .errors import ConfigError, DedupError, Terminated
 from .fingerprint import lsh_params
 from .html_report import render_html
 from .pipeline import Cleaned
@@ -27,6 +27,7 @@ from .repair import repair_lines
 from .review import REASONS, read_report, render_explain, restore_filter, review_corpus
 from .runner import ON_ERROR, Progress, clean_files, write_source
 from .settings import find_settings, load_settings, to_toml, validate
+from .streams import STDIO, silence_stdout
 
 LOG = logging.getLogger("dedup")
 
@@ -35,11 +36,17 @@ _DUP = DuplicateConfig()
 
 class _Command(click.Command):
     """Turns DedupError into one line on stderr and its exit code: never a traceback for a user mistake.
-    An interrupted run exits with 130 (SIGINT) or 143 (SIGTERM), its complete outputs kept."""
+    An interrupted run exits with 130 (SIGINT) or 143 (SIGTERM), its complete outputs kept. A reader that
+    closed stdout early (`| head`) ends the command quietly, with status 141 (SIGPIPE's)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # here, not at exit, so that a broken pipe is caught below
+            return result
+        except BrokenPipeError:
+            silence_stdout()
+            ctx.exit(141)
         except DedupError as err:
             click.echo(f"dedup: error: {err}", err=True)
             ctx.exit(err.exit_code)
@@ -127,10 +134,11 @@ def main() -> None:
 
 @main.command(cls=_Command)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the cleaned corpus (mirrors the input).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, allow_dash=True),
+              help="Folder for the cleaned corpus (mirrors the input), or - for JSONL on stdout.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write one JSON line per removal to this file.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
-@click.option("--id-field", default="id", show_default=True, help="JSONL field naming the document in reports.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL field or Parquet column holding the text.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL field or Parquet column naming the document in reports.")
 @_rule_options
 @click.option("--repair", type=click.Choice(["conservative", "aggressive", "off"]), default="conservative", show_default=True,
               help="conservative: fix mojibake only; aggressive: also ftfy's quote, width and NFC rewrites.")
@@ -181,13 +189,16 @@ def main() -> None:
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
           progress: bool | None, index: str | None, on_error: str, overwrite: bool, resume: bool,
           report_html: str | None, quiet: bool, verbose: bool, **options: Any) -> None:
-    """Clean INPUT (folders of .txt, .txt files, .jsonl or .jsonl.gz files) into --out.
+    """Clean INPUT (folders, .txt, .jsonl, .jsonl.gz or .parquet files; - for JSONL on stdin) into --out.
 
-    Output mirrors the input: same relative file names, same JSON fields with the text replaced.
-    A document left with no text is not written. A summary goes to stderr. Exit status: 0 all done,
-    1 some inputs skipped (listed) or a run that could not finish, 2 usage error, 130/143 interrupted.
+    Output mirrors the input: same relative file names, same JSON fields or Parquet columns with the
+    text replaced. A document left with no text is not written. With --out -, the kept documents of
+    every input go to stdout as JSON lines, in input order. A summary goes to stderr. Exit status: 0 all
+    done, 1 some inputs skipped (listed) or a run that could not finish, 2 usage error, 130/143 interrupted.
     """
     _log_level(quiet, verbose)
+    if report_html and STDIO in inputs:
+        raise ConfigError("--report-html reads the input a second time, which stdin (-) cannot give; save stdin to a file first")
     _log_settings()
     config = DedupConfig.from_options(**options)
     dup = config.duplicates
@@ -247,8 +258,8 @@ def _log_settings() -> None:
 
 def _review_options(f: Any) -> Any:
     """The options that rebuild documents from a report; `clean`'s names, read from the same settings."""
-    f = click.option("--id-field", default="id", show_default=True, help="JSONL field naming the document in reports.")(f)
-    f = click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")(f)
+    f = click.option("--id-field", default="id", show_default=True, help="JSONL field or Parquet column naming the document in reports.")(f)
+    f = click.option("--text-field", default="text", show_default=True, help="JSONL field or Parquet column holding the text.")(f)
     f = click.option("--paragraphs", type=click.Choice(["auto", "lines", "blocks"]), default="auto", show_default=True,
                      help="As given to clean.")(f)
     f = click.option("--repair", type=click.Choice(["conservative", "aggressive", "off"]), default="conservative",
@@ -333,7 +344,8 @@ def explain(doc: str, inputs: tuple[str, ...], report: str, repair: str, paragra
 
 @main.command(cls=_Command)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the corrected corpus (mirrors the input).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, allow_dash=True),
+              help="Folder for the corrected corpus (mirrors the input), or - for JSONL on stdout.")
 @click.option("--reason", "reasons", multiple=True, type=click.Choice(REASONS), help="Put back every removal of this reason (repeatable).")
 @click.option("--rule", "rule_ids", multiple=True, metavar="RULE",
               help="Put back the removals of this boilerplate rule id or rule family (repeatable).")
@@ -360,7 +372,7 @@ def restore(inputs: tuple[str, ...], out: str, report: str, reasons: tuple[str, 
         cleaned = Cleaned(review.doc.id, review.doc.source, review.text, fields=review.doc.fields)
         by_source.setdefault(source.relative, (source, []))[1].append(cleaned)
     for source, docs in by_source.values():
-        write_source(Path(out), source, docs, text_field, replacing=False)
+        write_source(Path(out), source, docs, text_field, replacing=False, id_field=id_field)
     done = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())) or "nothing"
     click.echo(f"restored: {done}; {len(rebuilt)} documents written to {out}", err=True)
 

@@ -1,5 +1,5 @@
-"""Readers and writers: folders of .txt files and JSON Lines (.jsonl, .jsonl.gz), mirrored on output,
-every file written atomically.
+"""Readers and writers: folders of .txt files, JSON Lines (.jsonl, .jsonl.gz) and Parquet, mirrored on
+output, every file written atomically; `-` for JSONL on stdin and stdout (streams.py).
 
 Reading never crashes on bad bytes: text is decoded by a fixed policy (`decode`), binary files are
 skipped with a warning, and a file or record that cannot be read either stops the run (InputError) or,
@@ -14,6 +14,7 @@ import io
 import json
 import os
 import secrets
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,9 +26,11 @@ import regex
 from ftfy import guess_bytes
 
 from .errors import ConfigError, InputError, where
+from .parquet_io import read_parquet, require_pyarrow
 from .records import Document
+from .streams import STDIO
 
-SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
 # A file whose first block holds a NUL byte (and no UTF-16/32 byte order mark) is binary, not text.
 SNIFF_BYTES = 8192
 # Byte order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
@@ -43,14 +46,26 @@ Warn = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Source:
-    """One input file: where it is, its name relative to its input root (mirrored under --out)."""
+    """One input file: where it is, its name relative to its input root (mirrored under --out); stdin is
+    relative `-`."""
 
     path: Path
     relative: str
 
     @property
     def kind(self) -> str:
+        if self.is_stdin:
+            return ".jsonl"
         return next(s for s in SUFFIXES[::-1] if self.path.name.endswith(s))
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.relative == STDIO
+
+    @property
+    def output(self) -> str:
+        """The file name under --out: the relative name, `stdin.jsonl` for `-`."""
+        return "stdin.jsonl" if self.is_stdin else self.relative
 
 
 def _supported(name: str) -> bool:
@@ -71,12 +86,18 @@ def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[st
 
     Symbolic links inside a folder are followed only where they point inside that folder; a link out of
     it, a broken link, or a second way into a folder already read (a loop) is skipped with a warning.
-    A folder that cannot be listed raises InputError, or goes to `skip` when given.
+    A folder that cannot be listed raises InputError, or goes to `skip` when given. `-` is JSONL on
+    stdin (once at most); `out` `-` is stdout, which cannot take Parquet.
     """
     warn = warn or _ignore
     sources: list[Source] = []
-    out_dir = Path(out).resolve() if out is not None else None
+    out_dir = Path(out).resolve() if out is not None and str(out) != STDIO else None
     for given in inputs:
+        if str(given) == STDIO:
+            if any(s.is_stdin for s in sources):
+                raise ConfigError("-: stdin given twice as an input; it can be read once")
+            sources.append(Source(Path("<stdin>"), STDIO))
+            continue
         path = Path(given)
         if not path.exists():
             raise InputError(f"{where(path)}: no such file or folder")
@@ -96,9 +117,13 @@ def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[st
             raise InputError(f"{where(path)}: unsupported file type; give a folder or a {', '.join(SUFFIXES)} file")
     names: dict[str, Path] = {}
     for source in sources:
-        if source.relative in names:
-            raise InputError(f"{where(source.path)}: same output name {source.relative!r} as {where(names[source.relative])}")
-        names[source.relative] = source.path
+        if source.output in names:
+            raise InputError(f"{where(source.path)}: same output name {source.output!r} as {where(names[source.output])}")
+        names[source.output] = source.path
+        if source.kind == ".parquet":
+            if out is not None and str(out) == STDIO:
+                raise ConfigError(f"{where(source.path)}: --out - writes JSON Lines, which cannot keep Parquet's column types; give --out a folder")
+            require_pyarrow(source.path)
     return sources
 
 
@@ -217,6 +242,9 @@ def read_source(source: Source, order: int, text_field: str = "text", id_field: 
             raise InputError(message)
         skip(message)
 
+    if source.kind == ".parquet":
+        yield from read_parquet(source, order, text_field, id_field, warn)
+        return
     if source.kind != ".txt":
         yield from _read_jsonl(source, order, text_field, id_field, warn, fail)
         return
@@ -249,13 +277,13 @@ def _read_jsonl(source: Source, order: int, text_field: str, id_field: str, warn
     escapes in a text field become U+FFFD, counted in one warning per file."""
     number = 0
     replaced, lines_replaced, first = 0, 0, 0
-    opener: Any = gzip.open if source.kind == ".jsonl.gz" else open
     try:
-        with opener(source.path, "rb") as handle:
-            if b"\0" in handle.read(SNIFF_BYTES):
-                warn(f"{where(source.path)}: binary file (a NUL byte in its first {SNIFF_BYTES:,} bytes); skipped")
-                return
-            handle.seek(0)
+        with _open_jsonl(source) as handle:
+            if not source.is_stdin:  # a pipe cannot be read twice
+                if b"\0" in handle.read(SNIFF_BYTES):
+                    warn(f"{where(source.path)}: binary file (a NUL byte in its first {SNIFF_BYTES:,} bytes); skipped")
+                    return
+                handle.seek(0)
             for number, raw in enumerate(handle, 1):
                 if not raw.strip():
                     continue
@@ -284,6 +312,17 @@ def _read_jsonl(source: Source, order: int, text_field: str, id_field: str, warn
              f"records (first: line {first}); not valid UTF-8 or lone surrogates")
 
 
+@contextmanager
+def _open_jsonl(source: Source) -> Iterator[IO[bytes]]:
+    """The bytes of a JSONL input: a file, a gzip file, or stdin (left open)."""
+    if source.is_stdin:
+        yield sys.stdin.buffer
+        return
+    opener: Any = gzip.open if source.kind == ".jsonl.gz" else open
+    with opener(source.path, "rb") as handle:
+        yield handle
+
+
 def _parse_record(line: str, source: Source, number: int, order: int, text_field: str, id_field: str) -> tuple[Document, int]:
     """The document of one JSONL line, and how many lone surrogates in its text became U+FFFD."""
     try:
@@ -310,21 +349,28 @@ def _parse_record(line: str, source: Source, number: int, order: int, text_field
 
 @contextmanager
 def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
-    """Write to a temporary file beside `path` and rename it over `path` only when all went well; the
-    temporary file goes on any error or interruption (KeyboardInterrupt, SIGTERM as dedup handles it),
-    even one that lands while it is being created (its name is chosen first)."""
+    """Write text to a temporary file beside `path` and rename it over `path` only when all went well."""
+    with atomic_file(path) as raw:
+        if compress:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
+                yield handle
+        else:
+            with _text(raw) as handle:
+                yield handle
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """The binary form of atomic_writer (Parquet writes through it). The temporary file goes on any error
+    or interruption (KeyboardInterrupt, SIGTERM as dedup handles it), even one that lands while it is
+    being created (its name is chosen first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     try:
         # Mode 0666 less the umask: the output reads like any file the user writes.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as raw:
-            if compress:
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
-                    yield handle
-            else:
-                with _text(raw) as handle:
-                    yield handle
+            yield raw
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

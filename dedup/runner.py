@@ -22,13 +22,15 @@ from typing import IO
 
 from .boilerplate import load_rules
 from .config import DedupConfig
-from .corpus import Source, atomic_writer, discover, json_line, read_source, remove_temporary, to_json
+from .corpus import Source, atomic_file, atomic_writer, discover, json_line, read_source, remove_temporary, to_json
 from .errors import ConfigError, WorkerError, where
 from .executors import prepare_in_processes
 from .index import load_index, save_index
+from .parquet_io import ParquetMirror
 from .pipeline import Cleaned, Preparer, run
 from .records import Document
 from .report import Summary
+from .streams import STDIO, write_stdout
 
 MANIFEST = ".dedup-run.json"
 # How often the manifest is brought up to date while writing: a resumed run redoes at most this much.
@@ -122,13 +124,18 @@ def clean_files(
     Preparer(config)  # load and check every rule here, before any worker starts
     kept_before = load_index(index, config.duplicates, [*inputs, out]) if index is not None else None
     out_dir = Path(out)
+    to_stdout = out == STDIO
+    if to_stdout and (overwrite or resume):
+        raise ConfigError("--overwrite and --resume need --out to be a folder, not - (stdout)")
+    if resume and any(s.is_stdin for s in sources):
+        raise ConfigError("-: --resume cannot read stdin again; save it to a file and clean that")
     if report is not None:
         _check_report(Path(report), inputs)
     key = run_key(sources, config, text_field, id_field, on_error)
-    done = _open_out(out_dir, sources, report, key, overwrite, resume, warn)
+    done = 0 if to_stdout else _open_out(out_dir, sources, report, key, overwrite, resume, warn)
     if report is not None and Path(report).parent.is_dir():
         remove_temporary(Path(report).parent, Path(report).name)  # a killed run's report, wherever it lies
-    replacing = out_dir.exists()
+    replacing = not to_stdout and out_dir.exists()
     read = 0
 
     def documents() -> Iterator[Document]:
@@ -140,7 +147,7 @@ def clean_files(
                 yield doc
 
     summary = Summary()
-    manifest = Manifest(out_dir / MANIFEST, key, len(sources))
+    manifest = None if to_stdout else Manifest(out_dir / MANIFEST, key, len(sources))
     cleaned = run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs), kept_before)
     try:
         ahead = next(cleaned, None)  # phases A and B: every input is read before anything is written
@@ -149,7 +156,8 @@ def clean_files(
                           "run again, with fewer --jobs if memory ran short") from None
     with ExitStack() as stack:
         report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
-        manifest.record(done, force=True)
+        if manifest is not None:
+            manifest.record(done, force=True)
         written = 0
         for position, source in enumerate(sources):
             docs: list[Cleaned] = []
@@ -164,11 +172,13 @@ def clean_files(
                 written += 1
                 progress.step("writing", written, read, size=doc.bytes_in)
             if position >= done:
-                write_source(out_dir, source, docs, text_field, replacing)
-                manifest.record(position + 1)
+                write_source(out_dir, source, docs, text_field, replacing, id_field)
+                if manifest is not None:
+                    manifest.record(position + 1)
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
-    manifest.remove()
+    if manifest is not None:
+        manifest.remove()
     progress.done()
     return summary
 
@@ -180,12 +190,24 @@ def _bytes_out(doc: Cleaned, source: Source) -> int | None:
     return len(doc.text.encode("utf-8")) + (1 if source.kind == ".txt" else 0)
 
 
-def write_source(out_dir: Path, source: Source, docs: list[Cleaned], text_field: str, replacing: bool) -> None:
+def write_source(out_dir: Path, source: Source, docs: list[Cleaned], text_field: str, replacing: bool,
+                 id_field: str = "id") -> None:
     """Write one source's mirror under `out_dir` atomically: a .txt file holds its text (no file when
-    nothing was left), a JSONL shard its records left (empty when all went; no file for no records).
-    When `replacing`, a file from an earlier run where this run writes none is removed."""
-    target = out_dir / source.relative
-    if source.kind == ".txt" and docs and docs[0].text is not None:
+    nothing was left), a JSONL shard or Parquet file its records left (empty when all went; no file for
+    no records). When `replacing`, a file from an earlier run where this run writes none is removed.
+    With `out_dir` `-`, the documents left go to stdout as JSON lines (a .txt file's as
+    {id_field: id, text_field: text})."""
+    if str(out_dir) == STDIO:
+        for doc in docs:
+            if doc.text is not None:
+                write_stdout(json_line(doc.fields or {id_field: doc.id}, text_field, doc.text))
+        return
+    target = out_dir / source.output
+    if source.kind == ".parquet" and docs:
+        with atomic_file(target) as raw, ParquetMirror(source.path, raw, text_field) as mirror:
+            for doc in docs:
+                mirror.add(doc.text)
+    elif source.kind == ".txt" and docs and docs[0].text is not None:
         with atomic_writer(target) as handle:
             handle.write(docs[0].text + "\n")
     elif source.kind != ".txt" and docs:
@@ -216,8 +238,8 @@ def run_key(sources: list[Source], config: DedupConfig, text_field: str, id_fiel
     settings = {"version": release, "config": asdict(config), "rules": rules, "fields": [text_field, id_field], "on_error": on_error}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
     for source in sources:
-        stat = source.path.stat()
-        digest.update(f"{source.relative}\0{source.path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        size, mtime = (0, 0) if source.is_stdin else (source.path.stat().st_size, source.path.stat().st_mtime_ns)
+        digest.update(f"{source.relative}\0{source.path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -243,7 +265,7 @@ def _open_out(out_dir: Path, sources: list[Source], report: str | None, key: str
         hint = "--resume to finish the interrupted run there" if manifest.exists() else "--overwrite to replace its outputs"
         raise ConfigError(f"{where(out_dir)}: --out already holds files; pass {hint}, or choose an empty folder")
     remove_temporary(out_dir)
-    ours = {s.relative for s in sources} | {MANIFEST}
+    ours = {s.output for s in sources} | {MANIFEST}
     if report is not None and out_dir.resolve() in Path(report).resolve().parents:
         ours.add(Path(report).resolve().relative_to(out_dir.resolve()).as_posix())
     others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
