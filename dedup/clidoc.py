@@ -3,8 +3,10 @@ markers. `python -m dedup.clidoc README.md` rewrites that section; a test checks
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -12,6 +14,7 @@ import click
 START = "<!-- cli-reference: start (python -m dedup.clidoc README.md) -->"
 END = "<!-- cli-reference: end -->"
 WIDTH = 100
+RENDERED = re.compile(r"Rendered with click (\S+)\.")
 
 
 def commands(command: click.Command, ctx: click.Context) -> Iterator[click.Context]:
@@ -25,16 +28,32 @@ def commands(command: click.Command, ctx: click.Context) -> Iterator[click.Conte
 
 
 def reference(command: click.Command, name: str = "dedup") -> str:
-    """Markdown: one heading and one --help block per command, at a fixed width.
+    """Markdown: the click version, then one heading and one --help block per command, at a fixed width.
 
-    >>> print(reference(click.Command("hello", help="Say hello.")).splitlines()[0])
+    >>> print(reference(click.Command("hello", help="Say hello.")).splitlines()[2])
     ### `dedup`
     """
     root = click.Context(command, info_name=name, terminal_width=WIDTH, max_content_width=WIDTH, **command.context_settings)
-    parts = []
+    parts = [f"Rendered with click {version('click')}."]
     for ctx in commands(command, root):
         parts.append(f"### `{ctx.command_path}`\n\n```\n{ctx.command.get_help(ctx)}\n```")
     return "\n\n".join(parts)
+
+
+def rendered_with(text: str) -> str | None:
+    """The click version the reference in `text` was rendered with (click words its help its own way)."""
+    found = RENDERED.search(text.partition(START)[2])
+    return found.group(1) if found else None
+
+
+def names(text: str) -> set[str]:
+    """The command headings and option names of the reference in `text`: what any click version shows.
+
+    >>> sorted(names(f"{START}\\n### `dedup x`\\n  --out DIR  --no-progress\\n{END}"))
+    ['### `dedup x`', '--no-progress', '--out']
+    """
+    section = text.partition(START)[2].partition(END)[0]
+    return set(re.findall(r"(?m)^### `[^`]+`|--[a-z][a-z-]*", section))
 
 
 def update(text: str, command: click.Command) -> str:

@@ -71,27 +71,51 @@ def split_paragraphs(lines: list[Line], mode: ParagraphMode = "auto") -> list[Pa
     """
     paragraphs: list[Paragraph] = []
     block: list[Line] = []
-    blank_before = False
+    blocks = 0
 
     def flush() -> None:
+        nonlocal blocks
         if not block:
             return
         if mode == "blocks" or (mode == "auto" and _hard_wrapped(block)):
             groups = [list(block)]
         else:
             groups = [[line] for line in block]
-        for i, group in enumerate(groups):
-            paragraphs.append(Paragraph(len(paragraphs), group, blank_before=blank_before and i == 0))
+        paragraphs.extend(Paragraph(len(paragraphs), group, blocks) for group in groups)
+        blocks += 1
         block.clear()
 
     for line in lines:
         if line.text:
             block.append(line)
-            continue
-        flush()
-        blank_before = bool(paragraphs)
+        else:
+            flush()
     flush()
     return paragraphs
+
+
+def join_paragraphs(paragraphs: list[Paragraph], mode: ParagraphMode = "auto") -> str | None:
+    """The text of the paragraphs left: blocks apart by a blank line, the paragraphs of one block on
+    lines of their own (None when none is left). When what is left of a block that `auto` split line by
+    line would now read as hard-wrapped, its lines stay apart by blank lines instead, so that cleaning
+    the output again splits it the same way.
+
+    >>> lines = [Line(1, "Home"), Line(2, "A line of some thirty or more characters"), Line(3, ""), Line(4, "Next.")]
+    >>> join_paragraphs(split_paragraphs(lines)[1:])
+    'A line of some thirty or more characters\\n\\nNext.'
+    >>> wrapped = [Line(1, "first line of the text we keep, without an end"), Line(2, "1:0"), Line(3, "last")]
+    >>> join_paragraphs([p for p in split_paragraphs(wrapped) if p.text != "1:0"])
+    'first line of the text we keep, without an end\\n\\nlast'
+    """
+    blocks: dict[int, list[Paragraph]] = {}
+    for p in paragraphs:
+        if p.lines:
+            blocks.setdefault(p.block, []).append(p)
+    texts = []
+    for group in blocks.values():
+        apart = mode == "auto" and len(group) > 1 and _hard_wrapped([line for p in group for line in p.lines])
+        texts.append(("\n\n" if apart else "\n").join(p.text for p in group))
+    return "\n\n".join(texts) if texts else None
 
 
 def _hard_wrapped(block: list[Line]) -> bool:

@@ -16,9 +16,9 @@ from .boilerplate import Stripper, load_rules
 from .boilerplate.context import judge
 from .boilerplate.engine import is_prose
 from .cluster import Match, ParagraphTable, find_clusters
-from .config import DedupConfig, DuplicateConfig
+from .config import DedupConfig, DuplicateConfig, ParagraphMode
 from .fingerprint import exact_key, facts, lsh_params, normalise, shingle_hashes, signatures
-from .paragraphs import split_paragraphs, split_sentences
+from .paragraphs import join_paragraphs, split_paragraphs, split_sentences
 from .records import Document, Line, Paragraph, Removal
 from .repair import repair_lines, split_lines
 from .repeats import drop_repeated_sentences
@@ -183,13 +183,14 @@ def repeated_keys(per_document: list[np.ndarray], min_docs: int) -> set[int]:
 
 def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], document_threshold: float = 1.0,
              repeated: set[int] | frozenset[int] = frozenset(), indexed: set[int] | frozenset[int] = frozenset(),
-             edges: Stripper | None = None) -> Cleaned:
+             edges: Stripper | None = None, mode: ParagraphMode = "auto") -> Cleaned:
     """Phase C for one document: drop its paragraphs whose key is `repeated` across the corpus (as
     `repeated_boilerplate`) and its duplicate paragraphs (`dropped` maps a paragraph index to the kept
     copy's document id, line and similarity), and join what is left. When copies of other documents
     make up `document_threshold` or more of its text, what is left goes too, as `duplicate_document`;
     copies kept in an index (`indexed` paragraphs) count as another document's even under the same id
-    (a recrawled page). Last, `edges` applies its edge rules to the lines left."""
+    (a recrawled page). Last, `edges` applies its edge rules to the lines left, and what is left is
+    joined as `mode` split it (join_paragraphs)."""
     removals = list(prepared.removals)
     paragraphs = []
     for p in prepared.paragraphs:
@@ -221,15 +222,9 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
         if hits:
             removals.extend(Removal(prepared.id, hit.line, hit.text, "boilerplate", rule=hit.rule) for hit in hits)
             kept_numbers = {line.number for line in kept_lines}
-            left = [Paragraph(p.index, [x for x in p.lines if x.number in kept_numbers], p.blank_before) for p in left]
-    pieces: list[str] = []
-    for p in left:
-        if p.lines:
-            if pieces:
-                pieces.append("\n\n" if p.blank_before else "\n")
-            pieces.append(p.text)
+            left = [Paragraph(p.index, [x for x in p.lines if x.number in kept_numbers], p.block) for p in left]
     removals.sort(key=lambda r: r.line)
-    text = "".join(pieces) if pieces else None
+    text = join_paragraphs(left, mode)
     return Cleaned(prepared.id, prepared.source, text, removals, prepared.fields, prepared.bytes_in)
 
 
@@ -269,7 +264,7 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     edges = Stripper(load_rules(boilerplate.rules, boilerplate.disable)) if boilerplate.strip_boilerplate else None
     for d, doc in enumerate(prepared):
         gone = dropped.get(d, {})
-        cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()), edges)
+        cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()), edges, config.paragraphs)
         if index is not None:
             _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
             index.add(doc.id, doc.fingerprints, [] if cleaned.text is None else

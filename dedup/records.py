@@ -20,7 +20,7 @@ class Paragraph:
 
     index: int
     lines: list[Line]
-    blank_before: bool = False
+    block: int = 0  # which blank-line separated block of the document it comes from
 
     @property
     def first_line(self) -> int:

@@ -10,11 +10,13 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .config import DedupConfig
+from .boilerplate import load_rules
+from .config import BoilerplateConfig, DedupConfig
 from .corpus import Source, discover, read_source
 from .errors import InputError, where
-from .paragraphs import split_paragraphs
+from .paragraphs import join_paragraphs, split_paragraphs
 from .records import Document, Line, Removal
 from .repair import repair_lines, split_lines
 
@@ -181,8 +183,9 @@ def review_document(doc: Document, entries: list[Entry], config: DedupConfig, re
         if not line_of(entry).take(removal.text, entry, skip_first=same_line):
             raise _mismatch(report, entry, doc, "its text is not on that line")
 
+    edges = edge_rules(config.boilerplate)
     for entry in applied:  # boilerplate rules first: the paragraphs are split on what they leave
-        if entry.removal.reason == "boilerplate" and not whole_paragraph(entry.removal):
+        if entry.removal.reason == "boilerplate" and not whole_paragraph(entry.removal) and entry.removal.rule not in edges:
             take(entry)
     kept = [Line(line.number, line.current) for line in lines if line.current or not line.segments]
     paragraphs = split_paragraphs(kept, config.paragraphs)
@@ -206,13 +209,21 @@ def review_document(doc: Document, entries: list[Entry], config: DedupConfig, re
             gone.add(index)
             for line in paragraphs[index].lines:
                 lines[line.number - 1].take_rest(entry)
-    pieces: list[str] = []
+    for entry in applied:  # edge rules go last, on what is left, as in clean
+        if entry.removal.reason == "boilerplate" and entry.removal.rule in edges:
+            take(entry)
+    left = []
     for i, p in enumerate(paragraphs):
         if i not in gone:
-            if pieces:
-                pieces.append("\n\n" if p.blank_before else "\n")
-            pieces.append(p.text)
-    return Review(doc, lines, "".join(pieces) if pieces else None, entries)
+            p.lines = [Line(x.number, lines[x.number - 1].current) for x in p.lines if lines[x.number - 1].current]
+            left.append(p)
+    return Review(doc, lines, join_paragraphs(left, config.paragraphs), entries)
+
+
+@lru_cache(maxsize=8)
+def edge_rules(boilerplate: BoilerplateConfig) -> frozenset[str]:
+    """Ids of the `edge` rules of a configuration: clean applies them last, after every other removal."""
+    return frozenset(rule.id for rule in load_rules(boilerplate.rules, boilerplate.disable) if rule.unit == "edge")
 
 
 def _mismatch(report: object, entry: Entry, doc: Document, why: str) -> InputError:

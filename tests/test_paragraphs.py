@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.paragraphs import ends_sentence, split_paragraphs, split_sentences
+from dedup import clean_text
+from dedup.paragraphs import ends_sentence, join_paragraphs, split_paragraphs, split_sentences
 from dedup.records import Line
 
 from conftest import SEEDS
@@ -157,8 +158,8 @@ def make_lines(text: str) -> list[Line]:
     return [Line(n, t) for n, t in enumerate(text.split("\n"), 1)]
 
 
-def groups(text: str, mode: str = "auto") -> list[tuple[list[int], bool]]:
-    return [([line.number for line in p.lines], p.blank_before) for p in split_paragraphs(make_lines(text), mode)]
+def groups(text: str, mode: str = "auto") -> list[tuple[list[int], int]]:
+    return [([line.number for line in p.lines], p.block) for p in split_paragraphs(make_lines(text), mode)]
 
 
 WRAPPED = """The ministers met in Brussels on Tuesday to discuss
@@ -176,20 +177,20 @@ A third paragraph here, which is also a complete sentence on its own line."""
 
 
 def test_hard_wrapped_blocks_stay_one_paragraph() -> None:
-    assert groups(WRAPPED) == [([1, 2, 3, 4], False), ([6, 7, 8], True)]
+    assert groups(WRAPPED) == [([1, 2, 3, 4], 0), ([6, 7, 8], 1)]
 
 
 def test_one_paragraph_per_line_splits_by_line() -> None:
-    assert groups(PER_LINE) == [([1], False), ([2], False), ([3], False)]
+    assert groups(PER_LINE) == [([1], 0), ([2], 0), ([3], 0)]
 
 
 def test_lines_mode_splits_every_line() -> None:
-    assert groups(WRAPPED, "lines") == [([1], False), ([2], False), ([3], False), ([4], False), ([6], True), ([7], False), ([8], False)]
+    assert groups(WRAPPED, "lines") == [([1], 0), ([2], 0), ([3], 0), ([4], 0), ([6], 1), ([7], 1), ([8], 1)]
 
 
 def test_blocks_mode_keeps_every_block_whole() -> None:
-    assert groups(WRAPPED, "blocks") == [([1, 2, 3, 4], False), ([6, 7, 8], True)]
-    assert groups(PER_LINE, "blocks") == [([1, 2, 3], False)]
+    assert groups(WRAPPED, "blocks") == [([1, 2, 3, 4], 0), ([6, 7, 8], 1)]
+    assert groups(PER_LINE, "blocks") == [([1, 2, 3], 0)]
 
 
 def test_paragraph_text_joins_its_lines() -> None:
@@ -198,20 +199,20 @@ def test_paragraph_text_joins_its_lines() -> None:
     assert first.first_line == 1
 
 
-def test_blank_before_is_recorded_and_blank_lines_are_not_paragraphs() -> None:
-    # A leading blank line does not count (nothing before it); runs of blanks count once.
-    assert groups("\nA\n\nB\nC\n\n\nD") == [([2], False), ([4], True), ([5], False), ([8], True)]
+def test_blocks_are_numbered_and_blank_lines_are_not_paragraphs() -> None:
+    # Leading blank lines and runs of blanks separate blocks once.
+    assert groups("\nA\n\nB\nC\n\n\nD") == [([2], 0), ([4], 1), ([5], 1), ([8], 2)]
 
 
 def test_short_lines_are_not_hard_wrapped() -> None:
     # Lines under 30 characters (headings, list items) stay separate paragraphs in auto mode.
-    assert groups("Patriot missiles for Ukraine?\nVenue with past significance") == [([1], False), ([2], False)]
+    assert groups("Patriot missiles for Ukraine?\nVenue with past significance") == [([1], 0), ([2], 0)]
 
 
 def test_wrapped_block_of_sentence_lines_is_split() -> None:
     # Most lines end a sentence: not hard-wrapped, one paragraph per line.
     text = "The first line of this block ends with a full stop.\nThe second line also ends like a sentence does.\nLast."
-    assert groups(text) == [([1], False), ([2], False), ([3], False)]
+    assert groups(text) == [([1], 0), ([2], 0), ([3], 0)]
 
 
 def test_seed_002_paragraphs_are_its_lines() -> None:
@@ -229,3 +230,26 @@ def test_ends_sentence() -> None:
     assert ends_sentence("He said:")
     assert not ends_sentence("Venue with past significance")
     assert not ends_sentence("the supply of air defence systems to Ukraine, and")
+
+
+def test_joined_blocks_keep_their_blank_line_when_their_first_paragraph_went() -> None:
+    paragraphs = split_paragraphs(make_lines("A\n\nB\nC"))
+    assert join_paragraphs([p for p in paragraphs if p.text != "B"]) == "A\n\nC"  # C stays apart from A
+
+
+def test_a_block_that_would_read_as_hard_wrapped_once_cut_keeps_its_lines_apart() -> None:
+    # Split line by line because "0:0" is short; without it the two lines would read as one wrapped
+    # paragraph, and cleaning the output again would compare other paragraphs.
+    text = "NATO intensifies support as Ukraine faces harsh winter\n0:0\nNATO intensifies support as Ukraine faces harsh winter today"
+    paragraphs = split_paragraphs(make_lines(text))
+    assert len(paragraphs) == 3
+    kept = [p for p in paragraphs if p.text != "0:0"]
+    assert join_paragraphs(kept) == f"{kept[0].text}\n\n{kept[1].text}"
+    assert join_paragraphs(kept, "lines") == f"{kept[0].text}\n{kept[1].text}"
+
+
+def test_cleaning_twice_changes_nothing_when_a_duplicate_reshapes_a_block() -> None:
+    line = "NATO intensifies support as Ukraine faces harsh winter"
+    text = f"{line} {line}\n\n{line}\n0:0\n{line}"
+    once = clean_text(text)
+    assert clean_text(once) == once
