@@ -56,7 +56,7 @@ def test_ids_unique_and_families_present() -> None:
     families = {rule.family for rule in RULES}
     assert families >= {
         "navigation", "timestamps", "credits", "signoff", "urls", "share", "subscribe", "disclaimers",
-        "cookies", "related", "counters", "ads", "bylines", "comments",
+        "cookies", "related", "counters", "ads", "bylines", "comments", "markup",
     }
 
 
