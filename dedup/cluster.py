@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fingerprint import band_keys
+from .fingerprint import Fingerprints, band_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +26,14 @@ class Match:
 class ParagraphTable:
     """Every paragraph of a corpus as numbers, row g = paragraph g in input order.
 
-    `keys`: exact normalised key; `eligible`: may be removed at all; `sig_rows`: row in `sigs` (-1 when
-    too short for MinHash); `rank`: preference, lowest kept first (input order by default); `lengths`:
-    characters; `sentences`: normalised sentence keys, for containment; `facts`: keys of the names and
-    numbers, which copies share and fills of one template do not; `fixed`: kept whatever else is found
-    (an index's paragraphs, kept by earlier runs), never removed.
+    `prints`: their fingerprints (exact keys, eligibility, signatures, lengths, sentence keys for
+    containment, and the keys of the names and numbers, which copies share and fills of one template do
+    not); `rank`: preference, lowest kept first (input order by default); `fixed`: kept whatever else is
+    found (an index's paragraphs, kept by earlier runs), never removed.
     """
 
-    keys: np.ndarray
-    eligible: np.ndarray
-    sig_rows: np.ndarray
-    sigs: np.ndarray
+    prints: Fingerprints
     rank: np.ndarray
-    lengths: np.ndarray
-    sentences: list[tuple[int, ...]]
-    facts: list[tuple[tuple[int, int], ...]]
     fixed: np.ndarray
 
 
@@ -65,17 +58,18 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     paragraph that is kept; a `fixed` paragraph is never removed. Returns one Match per removed
     paragraph, ordered by `removed`.
     """
-    members = np.flatnonzero(table.eligible)
+    prints = table.prints
+    members = np.flatnonzero(prints.eligible)
     if len(members) == 0:
         return []
-    order = members[np.lexsort((table.rank[members], table.keys[members]))]
-    sorted_keys = table.keys[order]
+    order = members[np.lexsort((table.rank[members], prints.keys[members]))]
+    sorted_keys = prints.keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
     matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep and not table.fixed[g]}
 
     reps = order[starts]
-    reps = reps[table.sig_rows[reps] >= 0]
+    reps = reps[prints.sig_rows[reps] >= 0]
     reps = reps[np.argsort(table.rank[reps], kind="stable")]
     near = _near_duplicates(table, reps, threshold, bands, rows)
     matches.update((m.removed, m) for m in near)
@@ -96,20 +90,27 @@ def _resolve(matches: dict[int, Match], match: Match) -> Match:
 
 def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Match]:
     """Yield a Match for each eligible paragraph whose sentences all occur in one longer paragraph
-    (a headline repeated as a lead sentence) and that is kept; the best ranked such container is chosen."""
-    holders: dict[int, list[int]] = {}
-    for g, keys in enumerate(table.sentences):
-        for key in set(keys):
-            holders.setdefault(key, []).append(g)
-    for g in np.flatnonzero(table.eligible).tolist():
-        keys = table.sentences[g]
-        if g in removed or not keys or table.fixed[g]:
+    (a headline repeated as a lead sentence) and that is kept; the best ranked such container is chosen.
+    `removed` is read as it grows: a paragraph found contained is no container for later ones."""
+    prints = table.prints
+    counts = np.diff(prints.sentence_ends, prepend=0)
+    owners = np.repeat(np.arange(len(prints), dtype=np.int64), counts)
+    order = np.lexsort((owners, prints.sentence_keys))
+    keys, owners = prints.sentence_keys[order], owners[order]
+    distinct = np.concatenate(([True], (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])))
+    keys, owners = keys[distinct], owners[distinct]  # (key, paragraph) once each, by key then paragraph
+    has = np.flatnonzero(prints.eligible & (counts > 0) & ~table.fixed)
+    firsts = prints.sentence_keys[prints.sentence_ends[has] - counts[has]]
+    low, high = np.searchsorted(keys, firsts, "left"), np.searchsorted(keys, firsts, "right")
+    shared = high - low > 1  # another paragraph holds the first sentence
+    for g, lo, hi in zip(has[shared].tolist(), low[shared].tolist(), high[shared].tolist()):
+        if g in removed:
             continue
-        wanted = set(keys)
-        candidates = [q for q in holders[keys[0]] if table.lengths[q] > table.lengths[g] and q not in removed]
+        wanted = set(prints.sentences(g))
+        candidates = [q for q in owners[lo:hi].tolist() if prints.lengths[q] > prints.lengths[g] and q not in removed]
         candidates.sort(key=lambda q: table.rank[q])
         for q in candidates[:MAX_CONTAINERS]:
-            if wanted <= set(table.sentences[q]):
+            if wanted <= set(prints.sentences(q)):
                 yield Match(g, q, 1.0)
                 break
 
@@ -151,9 +152,10 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
     """
     if len(reps) < 2:
         return
-    rep_sigs = table.sigs[table.sig_rows[reps]]
-    rep_lengths = table.lengths[reps]
-    rep_facts = [table.facts[g] for g in reps.tolist()]
+    prints = table.prints
+    rep_sigs = prints.sigs[prints.sig_rows[reps]]
+    rep_lengths = prints.lengths[reps]
+    rep_facts = _Facts(prints, reps)
     pairs = candidate_pairs(band_keys(rep_sigs, bands, rows))
     similar = pairs[_similarity(rep_sigs, pairs) >= threshold]
     similar = similar[[facts_agree(rep_facts[a], rep_facts[b]) for a, b in similar.tolist()]].reshape(-1, 2)
@@ -199,7 +201,21 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
             yield Match(int(reps[i]), int(reps[found[0]]), found[1])
 
 
-def _copy_similarity(sigs: np.ndarray, lengths: np.ndarray, facts: list[tuple[tuple[int, int], ...]], others: list[int], i: int) -> np.ndarray:
+class _Facts:
+    """The facts of representative i (paragraph reps[i]), read from the fingerprints when first asked."""
+
+    def __init__(self, prints: Fingerprints, reps: np.ndarray) -> None:
+        self.prints, self.reps = prints, reps
+        self.known: dict[int, tuple[tuple[int, int], ...]] = {}
+
+    def __getitem__(self, i: int) -> tuple[tuple[int, int], ...]:
+        found = self.known.get(i)
+        if found is None:
+            found = self.known[i] = self.prints.facts(int(self.reps[i]))
+        return found
+
+
+def _copy_similarity(sigs: np.ndarray, lengths: np.ndarray, facts: _Facts, others: list[int], i: int) -> np.ndarray:
     """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy."""
     sims = (sigs[others] == sigs[i]).mean(axis=1)
     sims[lengths[others] * MAX_GROWTH < lengths[i]] = 0.0

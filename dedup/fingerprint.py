@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import regex
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+
+from .config import DuplicateConfig
+from .paragraphs import split_sentences
 
 # Version of normalise, exact_key, the shingle hashes, sentence keys and facts below: a saved index
 # records it, and refuses to mix fingerprints of another version. Bump it when any of them changes.
@@ -150,3 +154,135 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
             h = fmix64(h * _M64 + sigs[:, col].astype(np.uint64))
         keys[:, band] = h
     return keys
+
+
+@dataclass(slots=True)
+class Fingerprints:
+    """What phase B needs of a run of paragraphs, as flat arrays and no text: per paragraph its exact key,
+    whether it may be removed at all (`eligible`), its row in `sigs` (-1 when too short for MinHash) and
+    its length in characters; the keys of its sentences and of its names and numbers (`facts`: exact key,
+    loose key, whether the loose key applies) concatenated, paragraph i's ending at `sentence_ends[i]`
+    and `fact_ends[i]`. A million paragraphs hold about 0.7 GB, mostly signatures (README, Memory)."""
+
+    keys: np.ndarray  # uint64
+    eligible: np.ndarray  # bool
+    sig_rows: np.ndarray  # int64
+    sigs: np.ndarray  # uint32, (signed paragraphs, num_perm)
+    lengths: np.ndarray  # int64
+    sentence_keys: np.ndarray  # uint64
+    sentence_ends: np.ndarray  # int64
+    fact_keys: np.ndarray  # uint64, (facts, 2)
+    fact_loose: np.ndarray  # bool
+    fact_ends: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return sum(getattr(self, name).nbytes for name in self.__slots__)
+
+    def sentences(self, i: int) -> tuple[int, ...]:
+        """Paragraph i's sentence keys, in order."""
+        start = int(self.sentence_ends[i - 1]) if i else 0
+        return tuple(self.sentence_keys[start : self.sentence_ends[i]].tolist())
+
+    def facts(self, i: int) -> tuple[tuple[int, int], ...]:
+        """Paragraph i's names and numbers as (exact key, loose key or -1), as `facts` gives them."""
+        start, end = (int(self.fact_ends[i - 1]) if i else 0), int(self.fact_ends[i])
+        pairs = self.fact_keys[start:end].tolist()
+        return tuple((e, k if has else -1) for (e, k), has in zip(pairs, self.fact_loose[start:end].tolist()))
+
+    def select(self, rows: np.ndarray) -> Fingerprints:
+        """The fingerprints of paragraphs `rows` (in that order), signatures renumbered."""
+        rows = np.asarray(rows, dtype=np.int64)
+        sig_rows = self.sig_rows[rows]
+        signed = sig_rows >= 0
+        sentence_keys, sentence_ends = _take_ragged(self.sentence_keys, self.sentence_ends, rows)
+        fact_at, fact_ends = _take_ragged(np.arange(len(self.fact_loose)), self.fact_ends, rows)
+        return Fingerprints(self.keys[rows], self.eligible[rows], np.where(signed, np.cumsum(signed) - 1, -1),
+                            self.sigs[sig_rows[signed]], self.lengths[rows], sentence_keys, sentence_ends,
+                            self.fact_keys[fact_at], self.fact_loose[fact_at], fact_ends)
+
+
+def _take_ragged(values: np.ndarray, ends: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The parts `rows` of a concatenation (part i ends at ends[i]), concatenated, and their new ends."""
+    starts = np.concatenate(([0], ends[:-1]))[rows] if len(ends) else np.zeros(0, dtype=np.int64)
+    counts = ends[rows] - starts if len(ends) else np.zeros(0, dtype=np.int64)
+    new_ends = np.cumsum(counts, dtype=np.int64)
+    at = np.repeat(starts - (new_ends - counts), counts) + np.arange(int(new_ends[-1]) if len(new_ends) else 0)
+    return values[at], new_ends
+
+
+def concatenate(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
+    """Fingerprints of several runs of paragraphs, one after the other.
+
+    >>> dup = DuplicateConfig()
+    >>> both = concatenate([fingerprint(["One short line."], dup), fingerprint(["Another one.", "A third."], dup)], dup.num_perm)
+    >>> len(both), both.sentence_ends.tolist()
+    (3, [1, 2, 3])
+    """
+    if not parts:
+        return empty_fingerprints(num_perm)
+    sig_offsets = np.cumsum([0] + [len(p.sigs) for p in parts[:-1]])
+    ends = lambda name, values: np.concatenate([getattr(p, name) + offset for p, offset in  # noqa: E731
+                                                zip(parts, np.cumsum([0] + [len(getattr(p, values)) for p in parts[:-1]]))])
+    return Fingerprints(
+        keys=np.concatenate([p.keys for p in parts]),
+        eligible=np.concatenate([p.eligible for p in parts]),
+        sig_rows=np.concatenate([np.where(p.sig_rows >= 0, p.sig_rows + offset, -1) for p, offset in zip(parts, sig_offsets)]),
+        sigs=np.concatenate([p.sigs for p in parts]),
+        lengths=np.concatenate([p.lengths for p in parts]),
+        sentence_keys=np.concatenate([p.sentence_keys for p in parts]),
+        sentence_ends=ends("sentence_ends", "sentence_keys"),
+        fact_keys=np.concatenate([p.fact_keys for p in parts]),
+        fact_loose=np.concatenate([p.fact_loose for p in parts]),
+        fact_ends=ends("fact_ends", "fact_loose"),
+    )
+
+
+def empty_fingerprints(num_perm: int) -> Fingerprints:
+    """Fingerprints of no paragraph."""
+    none = np.zeros(0, dtype=np.int64)
+    return Fingerprints(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool), none, np.zeros((0, num_perm), dtype=np.uint32), none,
+                        np.zeros(0, dtype=np.uint64), none, np.zeros((0, 2), dtype=np.uint64), np.zeros(0, dtype=bool), none)
+
+
+def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
+    """Exact keys and sentence keys for every paragraph text, MinHash signatures for those long enough.
+
+    >>> f = fingerprint(["Short.", "The council voted on Tuesday to expand the ferry service to three new stops."],
+    ...                 DuplicateConfig())
+    >>> f.sig_rows.tolist(), f.sigs.shape, len(f.sentences(1)), len(f.facts(1))
+    ([-1, 0], (1, 128), 1, 1)
+    """
+    keys, sig_rows, hash_sets, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
+    eligible = np.zeros(len(texts), dtype=bool)
+    for i, text in enumerate(texts):
+        norm = normalise(text)
+        keys.append(exact_key(norm))
+        eligible[i] = len(norm) >= dup.min_chars
+        spans = split_sentences(text)
+        sentence_keys.extend(exact_key(normalise(text[a:b])) for a, b in spans)
+        sentence_counts.append(len(spans))
+        if len(norm.split()) >= dup.min_words:
+            sig_rows.append(len(hash_sets))
+            hash_sets.append(shingle_hashes(norm, dup.shingle, dup.shingle_size))
+        else:
+            sig_rows.append(-1)
+        found = facts(text)
+        fact_pairs.extend(found)
+        fact_counts.append(len(found))
+    return Fingerprints(
+        keys=np.array(keys, dtype=np.uint64),
+        eligible=eligible,
+        sig_rows=np.array(sig_rows, dtype=np.int64),
+        sigs=signatures(hash_sets, dup.num_perm, dup.seed),
+        lengths=np.array([len(t) for t in texts], dtype=np.int64),
+        sentence_keys=np.array(sentence_keys, dtype=np.uint64),
+        sentence_ends=np.cumsum(np.array(sentence_counts, dtype=np.int64)),
+        fact_keys=np.array([(e, max(k, 0)) for e, k in fact_pairs], dtype=np.uint64).reshape(-1, 2),
+        fact_loose=np.array([k >= 0 for _, k in fact_pairs], dtype=bool),
+        fact_ends=np.cumsum(np.array(fact_counts, dtype=np.int64)),
+    )
