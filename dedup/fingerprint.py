@@ -27,7 +27,8 @@ NORMALISATION_VERSION = 1
 # quotes and dashes of every style vanish.
 SEPARATOR_PATTERN = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _M64 = np.uint64(0x9E3779B97F4A7C15)
-_ROWS_PER_CHUNK = 1 << 15
+# Shingles whose permuted hashes are computed at once (a block of num_perm x this many uint32).
+SHINGLES_PER_BLOCK = 1 << 12
 
 
 def normalise(text: str) -> str:
@@ -36,6 +37,13 @@ def normalise(text: str) -> str:
     >>> normalise("“Ukraine’s  DEFENCE” — it's here…")
     'ukraine s defence it s here'
     """
+    return _normalised(text)
+
+
+# Phase A normalises each sentence and paragraph several times (repeats, then fingerprints): remember
+# the latest results, per process.
+@lru_cache(maxsize=1 << 15)
+def _normalised(text: str) -> str:
     return SEPARATOR_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
@@ -119,22 +127,45 @@ def signatures(hash_sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) 
     """MinHash signatures, one row per non-empty hash set, as datasketch would compute them."""
     if not hash_sets:
         return np.zeros((0, num_perm), dtype=np.uint32)
+    return _signatures(np.concatenate(hash_sets), np.array([len(h) for h in hash_sets], dtype=np.int64), num_perm, seed)
+
+
+def _signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """Signatures of consecutive runs of 32-bit shingle hashes (`counts` of them each, none empty;
+    repeats within a run change nothing: a minimum is a minimum)."""
     a, b = permutations(num_perm, seed)
-    lengths = np.array([len(h) for h in hash_sets])
-    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    mixed = fmix32(np.concatenate(hash_sets))
-    out = np.empty((len(hash_sets), num_perm), dtype=np.uint32)
-    # Process whole hash sets in chunks of about _ROWS_PER_CHUNK shingles to bound memory.
+    a, b = a[:, None], b[:, None]
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    mixed = fmix32(hashes)
+    out = np.empty((num_perm, len(counts)), dtype=np.uint32)
+    # Whole runs, about SHINGLES_PER_BLOCK shingles at a time: a (num_perm x shingles) block stays in
+    # cache, and each permutation's minimum is reduced along a contiguous row.
     first = 0
-    while first < len(hash_sets):
-        last = int(np.searchsorted(offsets, offsets[first] + _ROWS_PER_CHUNK, side="right"))
-        last = max(last, first + 1)
-        start = offsets[first]
-        stop = offsets[last] if last < len(hash_sets) else len(mixed)
-        permuted = mixed[start:stop, None] * a[None, :] + b[None, :]
-        out[first:last] = np.minimum.reduceat(permuted, offsets[first:last] - start, axis=0)
+    while first < len(counts):
+        last = max(int(np.searchsorted(offsets, offsets[first] + SHINGLES_PER_BLOCK, side="right")) - 1, first + 1)
+        start, stop = offsets[first], offsets[last]
+        block = a * mixed[None, start:stop]
+        block += b
+        out[:, first:last] = np.minimum.reduceat(block, offsets[first:last] - start, axis=1)
         first = last
-    return out
+    return np.ascontiguousarray(out.T)
+
+
+def char_signatures(texts: list[str], size: int, num_perm: int, seed: int) -> np.ndarray:
+    """Signatures of the character shingles of normalised texts (each at least `size` characters), all
+    hashed in one pass over their concatenation: equal to `signatures` of their `shingle_hashes`.
+
+    >>> texts = ["the talks ended without a deal", "officials said the boats would cut commuting times"]
+    >>> bool((char_signatures(texts, 5, 128, 1) == signatures([shingle_hashes(t) for t in texts])).all())
+    True
+    """
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    values = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    hashes = (_ngram_hashes(values, size) >> np.uint64(32)).astype(np.uint32)
+    counts = lengths - size + 1  # shingles that start in each text and end in it
+    starts = np.cumsum(lengths) - lengths
+    ends = np.cumsum(counts)
+    return _signatures(hashes[np.repeat(starts - (ends - counts), counts) + np.arange(int(ends[-1]))], counts, num_perm, seed)
 
 
 @lru_cache(maxsize=32)
@@ -257,7 +288,7 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
     >>> f.sig_rows.tolist(), f.sigs.shape, len(f.sentences(1)), len(f.facts(1))
     ([-1, 0], (1, 128), 1, 1)
     """
-    keys, sig_rows, hash_sets, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
+    keys, sig_rows, signed, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
     eligible = np.zeros(len(texts), dtype=bool)
     for i, text in enumerate(texts):
         norm = normalise(text)
@@ -267,18 +298,22 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
         sentence_keys.extend(exact_key(normalise(text[a:b])) for a, b in spans)
         sentence_counts.append(len(spans))
         if len(norm.split()) >= dup.min_words:
-            sig_rows.append(len(hash_sets))
-            hash_sets.append(shingle_hashes(norm, dup.shingle, dup.shingle_size))
+            sig_rows.append(len(signed))
+            signed.append(norm)
         else:
             sig_rows.append(-1)
         found = facts(text)
         fact_pairs.extend(found)
         fact_counts.append(len(found))
+    if signed and dup.shingle == "char" and min(map(len, signed)) >= dup.shingle_size:
+        sigs = char_signatures(signed, dup.shingle_size, dup.num_perm, dup.seed)
+    else:
+        sigs = signatures([shingle_hashes(norm, dup.shingle, dup.shingle_size) for norm in signed], dup.num_perm, dup.seed)
     return Fingerprints(
         keys=np.array(keys, dtype=np.uint64),
         eligible=eligible,
         sig_rows=np.array(sig_rows, dtype=np.int64),
-        sigs=signatures(hash_sets, dup.num_perm, dup.seed),
+        sigs=sigs,
         lengths=np.array([len(t) for t in texts], dtype=np.int64),
         sentence_keys=np.array(sentence_keys, dtype=np.uint64),
         sentence_ends=np.cumsum(np.array(sentence_counts, dtype=np.int64)),

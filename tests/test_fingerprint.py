@@ -9,9 +9,10 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.fingerprint import band_keys, exact_key, lsh_params, normalise, shingle_hashes, signatures
+from dedup import DuplicateConfig
+from dedup.fingerprint import SHINGLES_PER_BLOCK, band_keys, exact_key, fingerprint, lsh_params, normalise, shingle_hashes, signatures
 
-CHUNK = 1 << 15  # the number of shingles fingerprint.signatures processes at once
+CHUNK = SHINGLES_PER_BLOCK  # the number of shingles fingerprint.signatures processes at once
 
 
 def datasketch_signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
@@ -216,3 +217,17 @@ def test_lsh_params_equal_datasketch(threshold: float, num_perm: int, weights: t
 
 def test_default_lsh_params() -> None:
     assert lsh_params(0.5, 128, 0.3, 0.7) == (25, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=200), max_size=12), st.integers(1, 6))
+def test_batched_fingerprints_equal_one_text_at_a_time(texts: list[str], min_words: int) -> None:
+    """fingerprint() hashes the shingles of all texts in one pass; each signature must be the one
+    computed from that text's own shingle hashes (the way datasketch is checked above)."""
+    dup = DuplicateConfig(min_words=min_words)
+    f = fingerprint(texts, dup)
+    for i, text in enumerate(texts):
+        norm = normalise(text)
+        if f.sig_rows[i] >= 0:
+            assert np.array_equal(f.sigs[f.sig_rows[i]], signatures([shingle_hashes(norm)])[0])
+        assert (f.sig_rows[i] >= 0) == (len(norm.split()) >= min_words)
