@@ -153,11 +153,11 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
     if len(reps) < 2:
         return
     prints = table.prints
-    rep_sigs = prints.sigs[prints.sig_rows[reps]]
+    sigs, rep_rows = prints.sigs, prints.sig_rows[reps]  # representative i's signature: sigs[rep_rows[i]] (no copy)
     rep_lengths = prints.lengths[reps]
     rep_facts = _Facts(prints, reps)
-    pairs = candidate_pairs(band_keys(rep_sigs, bands, rows))
-    similar = pairs[_similarity(rep_sigs, pairs) >= threshold]
+    pairs = candidate_pairs(band_keys(sigs, bands, rows, rep_rows))
+    similar = pairs[_similarity(sigs, rep_rows[pairs]) >= threshold]
     similar = similar[[facts_agree(rep_facts[a], rep_facts[b]) for a, b in similar.tolist()]].reshape(-1, 2)
     parent = list(range(len(reps)))
 
@@ -180,16 +180,16 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
 
         def copy_of(i: int) -> tuple[int, float] | None:
             """The kept member that i copies, directly or through a removed copy, with i's similarity."""
-            sims = _copy_similarity(rep_sigs, rep_lengths, rep_facts, kept, i)
+            sims = _copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, kept, i)
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
                 return kept[best], float(sims[best])
             removed = list(target)
-            via = _copy_similarity(rep_sigs, rep_lengths, rep_facts, removed, i) if removed else np.zeros(0)
+            via = _copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, removed, i) if removed else np.zeros(0)
             if not len(via) or via.max() < threshold:
                 return None
             k = target[removed[int(np.argmax(via))]]
-            direct = float(_copy_similarity(rep_sigs, rep_lengths, rep_facts, [k], i)[0])
+            direct = float(_copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, [k], i)[0])
             return (k, direct) if direct >= CHAIN_FLOOR else None
 
         for i in component[1:]:
@@ -215,9 +215,10 @@ class _Facts:
         return found
 
 
-def _copy_similarity(sigs: np.ndarray, lengths: np.ndarray, facts: _Facts, others: list[int], i: int) -> np.ndarray:
-    """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy."""
-    sims = (sigs[others] == sigs[i]).mean(axis=1)
+def _copy_similarity(sigs: np.ndarray, sig_rows: np.ndarray, lengths: np.ndarray, facts: _Facts, others: list[int], i: int) -> np.ndarray:
+    """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy
+    (paragraph k's signature is sigs[sig_rows[k]])."""
+    sims = (sigs[sig_rows[others]] == sigs[sig_rows[i]]).mean(axis=1)
     sims[lengths[others] * MAX_GROWTH < lengths[i]] = 0.0
     sims[[not facts_agree(facts[k], facts[i]) for k in others]] = 0.0
     return sims

@@ -176,13 +176,16 @@ def lsh_params(threshold: float, num_perm: int, fp_weight: float, fn_weight: flo
     return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per band and signature: rows that agree on a whole band share its key."""
-    keys = np.empty((len(sigs), bands), dtype=np.uint64)
+def band_keys(sigs: np.ndarray, bands: int, rows: int, which: np.ndarray | None = None) -> np.ndarray:
+    """One 64-bit key per band and signature (of the signatures `which`, when given): rows that agree
+    on a whole band share its key."""
+    count = len(sigs) if which is None else len(which)
+    keys = np.empty((count, bands), dtype=np.uint64)
     for band in range(bands):
-        h = np.full(len(sigs), band, dtype=np.uint64)
+        h = np.full(count, band, dtype=np.uint64)
         for col in range(band * rows, (band + 1) * rows):
-            h = fmix64(h * _M64 + sigs[:, col].astype(np.uint64))
+            column = sigs[:, col] if which is None else sigs[which, col]
+            h = fmix64(h * _M64 + column.astype(np.uint64))
         keys[:, band] = h
     return keys
 
