@@ -116,12 +116,15 @@ def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Mat
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats.
+    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats, sorted.
 
     Within a bucket each member is paired with the bucket's first member and with its predecessor, not
     with every other member: linear in the bucket's size, and a bucket of near-copies stays connected.
+    Pairs are kept as one int64 code each (i * rows + j) and merged band by band, so memory holds the
+    distinct pairs, not one copy per band they share.
     """
-    pairs = []
+    n = np.int64(len(keys))
+    codes = np.zeros(0, dtype=np.int64)
     for band in range(keys.shape[1]):
         order = np.argsort(keys[:, band], kind="stable")
         column = keys[order, band]
@@ -130,13 +133,11 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
             continue
         run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), np.arange(len(order)), 0))
         later = np.flatnonzero(same) + 1
-        pairs.append(np.stack([order[later - 1], order[later]], axis=1))
-        pairs.append(np.stack([order[run_start[later]], order[later]], axis=1))
-    if not pairs:
-        return np.zeros((0, 2), dtype=np.int64)
-    found = np.sort(np.concatenate(pairs), axis=1)
-    found = found[found[:, 0] != found[:, 1]]
-    return np.unique(found, axis=0)
+        first = np.concatenate((order[later - 1], order[run_start[later]]))
+        second = np.concatenate((order[later], order[later]))
+        low, high = np.minimum(first, second), np.maximum(first, second)
+        codes = np.union1d(codes, (low * n + high)[low != high])
+    return np.stack((codes // n, codes % n), axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
 
 
 def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, bands: int, rows: int) -> Iterator[Match]:
