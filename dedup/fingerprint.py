@@ -249,8 +249,10 @@ def _take_ragged(values: np.ndarray, ends: np.ndarray, rows: np.ndarray) -> tupl
     return values[at], new_ends
 
 
-def concatenate(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
-    """Fingerprints of several runs of paragraphs, one after the other.
+def concatenate(parts: list[Fingerprints], num_perm: int, release: bool = False) -> Fingerprints:
+    """Fingerprints of several runs of paragraphs, one after the other. Each array is allocated once at
+    its full size and filled part by part; with `release`, each part leaves the list once copied, so the
+    memory needed is the whole plus one part, not twice the whole.
 
     >>> dup = DuplicateConfig()
     >>> both = concatenate([fingerprint(["One short line."], dup), fingerprint(["Another one.", "A third."], dup)], dup.num_perm)
@@ -259,21 +261,28 @@ def concatenate(parts: list[Fingerprints], num_perm: int) -> Fingerprints:
     """
     if not parts:
         return empty_fingerprints(num_perm)
-    sig_offsets = np.cumsum([0] + [len(p.sigs) for p in parts[:-1]])
-    ends = lambda name, values: np.concatenate([getattr(p, name) + offset for p, offset in  # noqa: E731
-                                                zip(parts, np.cumsum([0] + [len(getattr(p, values)) for p in parts[:-1]]))])
-    return Fingerprints(
-        keys=np.concatenate([p.keys for p in parts]),
-        eligible=np.concatenate([p.eligible for p in parts]),
-        sig_rows=np.concatenate([np.where(p.sig_rows >= 0, p.sig_rows + offset, -1) for p, offset in zip(parts, sig_offsets)]),
-        sigs=np.concatenate([p.sigs for p in parts]),
-        lengths=np.concatenate([p.lengths for p in parts]),
-        sentence_keys=np.concatenate([p.sentence_keys for p in parts]),
-        sentence_ends=ends("sentence_ends", "sentence_keys"),
-        fact_keys=np.concatenate([p.fact_keys for p in parts]),
-        fact_loose=np.concatenate([p.fact_loose for p in parts]),
-        fact_ends=ends("fact_ends", "fact_loose"),
-    )
+    names = Fingerprints.__slots__
+    out = {}
+    for name in names:
+        first = getattr(parts[0], name)
+        out[name] = np.empty((sum(len(getattr(p, name)) for p in parts), *first.shape[1:]), dtype=first.dtype)
+    at = dict.fromkeys(names, 0)
+    queue = parts if release else list(parts)
+    queue.reverse()
+    while queue:
+        part = queue.pop()
+        # Row numbers and ends within the part become numbers within the whole.
+        shift = {"sig_rows": at["sigs"], "sentence_ends": at["sentence_keys"], "fact_ends": at["fact_loose"]}
+        for name in names:
+            values = getattr(part, name)
+            target = out[name][at[name] : at[name] + len(values)]
+            if name == "sig_rows":
+                target[:] = np.where(values >= 0, values + shift[name], -1)
+            else:
+                target[:] = values + shift[name] if name in shift else values
+        for name in names:
+            at[name] += len(getattr(part, name))
+    return Fingerprints(**out)
 
 
 def empty_fingerprints(num_perm: int) -> Fingerprints:

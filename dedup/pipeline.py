@@ -327,8 +327,7 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
             ranks.append(chunk.ranks)
             first_lines.append(chunk.first_lines)
             distinct.append(chunk.repeat_keys)
-        prints = concatenate(parts, dup.num_perm)
-        del parts
+        prints = concatenate(parts, dup.num_perm, release=True)
         paragraphs = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
         ends = np.cumsum(paragraphs)
         lines = np.concatenate(first_lines) if first_lines else np.zeros(0, dtype=np.int64)

@@ -10,7 +10,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import DuplicateConfig
-from dedup.fingerprint import SHINGLES_PER_BLOCK, band_keys, exact_key, fingerprint, lsh_params, normalise, shingle_hashes, signatures
+from dedup.fingerprint import (
+    SHINGLES_PER_BLOCK,
+    Fingerprints,
+    band_keys,
+    concatenate,
+    exact_key,
+    fingerprint,
+    lsh_params,
+    normalise,
+    shingle_hashes,
+    signatures,
+)
+
+from conftest import SEEDS
 
 CHUNK = SHINGLES_PER_BLOCK  # the number of shingles fingerprint.signatures processes at once
 
@@ -231,3 +244,20 @@ def test_batched_fingerprints_equal_one_text_at_a_time(texts: list[str], min_wor
         if f.sig_rows[i] >= 0:
             assert np.array_equal(f.sigs[f.sig_rows[i]], signatures([shingle_hashes(norm)])[0])
         assert (f.sig_rows[i] >= 0) == (len(norm.split()) >= min_words)
+
+
+def test_concatenated_parts_equal_the_fingerprints_of_the_whole() -> None:
+    texts = [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n") if line.strip()]
+    dup = DuplicateConfig()
+    whole = fingerprint(texts, dup)
+    parts = [fingerprint(texts[k : k + 7], dup) for k in range(0, len(texts), 7)]
+    joined = concatenate(parts, dup.num_perm, release=True)
+    assert parts == []  # released as they were copied
+    for name in Fingerprints.__slots__:
+        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name), err_msg=name)
+    assert joined.nbytes == whole.nbytes > 0
+    rows = np.array([5, 0, len(texts) - 1, 5])
+    picked = joined.select(rows)
+    assert [picked.sentences(i) for i in range(4)] == [whole.sentences(int(r)) for r in rows]
+    assert [picked.facts(i) for i in range(4)] == [whole.facts(int(r)) for r in rows]
+    np.testing.assert_array_equal(picked.sigs[picked.sig_rows[picked.sig_rows >= 0]], whole.sigs[whole.sig_rows[rows][whole.sig_rows[rows] >= 0]])
