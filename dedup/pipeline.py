@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 CHUNK_DOCUMENTS = 64
 # Phase A's text (paragraphs and removals, for phase C) is held in memory up to this many bytes, then
 # spilled to a private temporary folder, so a run's memory does not grow with the corpus's text.
-SPILL_AFTER_BYTES = 64 << 20
+SPILL_AFTER_BYTES = 16 << 20
+# Chunks' fingerprints are joined into one batch this many at a time: the small arrays are freed early
+# and their memory reused, and the large batches go back to the system once joined into the whole.
+BATCH_CHUNKS = 128
 
 
 @dataclass(slots=True)
@@ -318,16 +321,19 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
         prepare_all = lambda docs: map(preparer.prepare_chunk, chunked(docs))  # noqa: E731
     dup = config.duplicates
     with Spill(spill_after, spill_folder) as spill:
-        parts, ids, counts, ranks, first_lines, distinct = [], [], [], [], [], []
+        batches, parts, ids, counts, ranks, first_lines, distinct = [], [], [], [], [], [], []
         for chunk in prepare_all(documents):
             spill.add(chunk.text)
             parts.append(chunk.prints)
+            if len(parts) == BATCH_CHUNKS:
+                batches.append(concatenate(parts, dup.num_perm, release=True))
             ids.extend(chunk.ids)
             counts.append(chunk.counts)
             ranks.append(chunk.ranks)
             first_lines.append(chunk.first_lines)
             distinct.append(chunk.repeat_keys)
-        prints = concatenate(parts, dup.num_perm, release=True)
+        batches.append(concatenate(parts, dup.num_perm, release=True))
+        prints = concatenate(batches, dup.num_perm, release=True)
         paragraphs = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
         ends = np.cumsum(paragraphs)
         lines = np.concatenate(first_lines) if first_lines else np.zeros(0, dtype=np.int64)
