@@ -34,7 +34,7 @@ def prepare_in_processes(documents: Iterable[Document], config: DedupConfig, job
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=(config,)) as pool:
         pending: deque[Future[PreparedChunk]] = deque()
         while True:
-            while len(pending) < 2 * jobs and (chunk := next(chunks, None)) is not None:
+            while len(pending) < 4 * jobs and (chunk := next(chunks, None)) is not None:
                 pending.append(pool.submit(_prepare_chunk, chunk))
             if not pending:
                 return
