@@ -59,12 +59,15 @@ def facts(text: str) -> tuple[tuple[int, int], ...]:
     >>> len(facts("Police in Leeds arrested 12 people on Monday. Officers said so."))
     3
     """
-    found = set()
-    for token in FACT_PATTERN.findall(text):
-        word = token.casefold().rstrip(".,:")
-        loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
-        found.add((exact_key(word), loose))
-    return tuple(sorted(found))
+    return tuple(sorted({_fact_keys(token) for token in FACT_PATTERN.findall(text)}))
+
+
+# Names and numbers recur across a corpus: remember their keys, per process.
+@lru_cache(maxsize=1 << 16)
+def _fact_keys(token: str) -> tuple[int, int]:
+    word = token.casefold().rstrip(".,:")
+    loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
+    return exact_key(word), loose
 
 
 def exact_key(normalised: str) -> int:
