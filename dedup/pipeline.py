@@ -63,6 +63,7 @@ class Prepared:
 
     @classmethod
     def decode(cls, values: tuple[Any, ...]) -> Prepared:
+        """The document `encode` gave these values for."""
         doc_id, source, fields, bytes_in, paragraphs, removals, repeat_keys = values
         return cls(doc_id, source, fields, bytes_in, paragraphs, [Removal(doc_id, *r) for r in removals], repeat_keys)
 
