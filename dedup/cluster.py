@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fingerprint import band_keys
+from .fingerprint import Fingerprints, band_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +26,14 @@ class Match:
 class ParagraphTable:
     """Every paragraph of a corpus as numbers, row g = paragraph g in input order.
 
-    `keys`: exact normalised key; `eligible`: may be removed at all; `sig_rows`: row in `sigs` (-1 when
-    too short for MinHash); `rank`: preference, lowest kept first (input order by default); `lengths`:
-    characters; `sentences`: normalised sentence keys, for containment; `facts`: keys of the names and
-    numbers, which copies share and fills of one template do not; `fixed`: kept whatever else is found
-    (an index's paragraphs, kept by earlier runs), never removed.
+    `prints`: their fingerprints (exact keys, eligibility, signatures, lengths, sentence keys for
+    containment, and the keys of the names and numbers, which copies share and fills of one template do
+    not); `rank`: preference, lowest kept first (input order by default); `fixed`: kept whatever else is
+    found (an index's paragraphs, kept by earlier runs), never removed.
     """
 
-    keys: np.ndarray
-    eligible: np.ndarray
-    sig_rows: np.ndarray
-    sigs: np.ndarray
+    prints: Fingerprints
     rank: np.ndarray
-    lengths: np.ndarray
-    sentences: list[tuple[int, ...]]
-    facts: list[tuple[tuple[int, int], ...]]
     fixed: np.ndarray
 
 
@@ -65,17 +58,18 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     paragraph that is kept; a `fixed` paragraph is never removed. Returns one Match per removed
     paragraph, ordered by `removed`.
     """
-    members = np.flatnonzero(table.eligible)
+    prints = table.prints
+    members = np.flatnonzero(prints.eligible)
     if len(members) == 0:
         return []
-    order = members[np.lexsort((table.rank[members], table.keys[members]))]
-    sorted_keys = table.keys[order]
+    order = members[np.lexsort((table.rank[members], prints.keys[members]))]
+    sorted_keys = prints.keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
     matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep and not table.fixed[g]}
 
     reps = order[starts]
-    reps = reps[table.sig_rows[reps] >= 0]
+    reps = reps[prints.sig_rows[reps] >= 0]
     reps = reps[np.argsort(table.rank[reps], kind="stable")]
     near = _near_duplicates(table, reps, threshold, bands, rows)
     matches.update((m.removed, m) for m in near)
@@ -96,31 +90,41 @@ def _resolve(matches: dict[int, Match], match: Match) -> Match:
 
 def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Match]:
     """Yield a Match for each eligible paragraph whose sentences all occur in one longer paragraph
-    (a headline repeated as a lead sentence) and that is kept; the best ranked such container is chosen."""
-    holders: dict[int, list[int]] = {}
-    for g, keys in enumerate(table.sentences):
-        for key in set(keys):
-            holders.setdefault(key, []).append(g)
-    for g in np.flatnonzero(table.eligible).tolist():
-        keys = table.sentences[g]
-        if g in removed or not keys or table.fixed[g]:
+    (a headline repeated as a lead sentence) and that is kept; the best ranked such container is chosen.
+    `removed` is read as it grows: a paragraph found contained is no container for later ones."""
+    prints = table.prints
+    counts = np.diff(prints.sentence_ends, prepend=0)
+    owners = np.repeat(np.arange(len(prints), dtype=np.int64), counts)
+    order = np.lexsort((owners, prints.sentence_keys))
+    keys, owners = prints.sentence_keys[order], owners[order]
+    distinct = np.concatenate(([True], (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])))
+    keys, owners = keys[distinct], owners[distinct]  # (key, paragraph) once each, by key then paragraph
+    has = np.flatnonzero(prints.eligible & (counts > 0) & ~table.fixed)
+    firsts = prints.sentence_keys[prints.sentence_ends[has] - counts[has]]
+    low, high = np.searchsorted(keys, firsts, "left"), np.searchsorted(keys, firsts, "right")
+    shared = high - low > 1  # another paragraph holds the first sentence
+    for g, lo, hi in zip(has[shared].tolist(), low[shared].tolist(), high[shared].tolist()):
+        if g in removed:
             continue
-        wanted = set(keys)
-        candidates = [q for q in holders[keys[0]] if table.lengths[q] > table.lengths[g] and q not in removed]
+        wanted = set(prints.sentences(g))
+        candidates = [q for q in owners[lo:hi].tolist() if prints.lengths[q] > prints.lengths[g] and q not in removed]
         candidates.sort(key=lambda q: table.rank[q])
         for q in candidates[:MAX_CONTAINERS]:
-            if wanted <= set(table.sentences[q]):
+            if wanted <= set(prints.sentences(q)):
                 yield Match(g, q, 1.0)
                 break
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats.
+    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats, sorted.
 
     Within a bucket each member is paired with the bucket's first member and with its predecessor, not
     with every other member: linear in the bucket's size, and a bucket of near-copies stays connected.
+    Pairs are kept as one int64 code each (i * rows + j) and merged band by band, so memory holds the
+    distinct pairs, not one copy per band they share.
     """
-    pairs = []
+    n = np.int64(len(keys))
+    codes = np.zeros(0, dtype=np.int64)
     for band in range(keys.shape[1]):
         order = np.argsort(keys[:, band], kind="stable")
         column = keys[order, band]
@@ -129,13 +133,11 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
             continue
         run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), np.arange(len(order)), 0))
         later = np.flatnonzero(same) + 1
-        pairs.append(np.stack([order[later - 1], order[later]], axis=1))
-        pairs.append(np.stack([order[run_start[later]], order[later]], axis=1))
-    if not pairs:
-        return np.zeros((0, 2), dtype=np.int64)
-    found = np.sort(np.concatenate(pairs), axis=1)
-    found = found[found[:, 0] != found[:, 1]]
-    return np.unique(found, axis=0)
+        first = np.concatenate((order[later - 1], order[run_start[later]]))
+        second = np.concatenate((order[later], order[later]))
+        low, high = np.minimum(first, second), np.maximum(first, second)
+        codes = np.union1d(codes, (low * n + high)[low != high])
+    return np.stack((codes // n, codes % n), axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
 
 
 def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, bands: int, rows: int) -> Iterator[Match]:
@@ -151,11 +153,12 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
     """
     if len(reps) < 2:
         return
-    rep_sigs = table.sigs[table.sig_rows[reps]]
-    rep_lengths = table.lengths[reps]
-    rep_facts = [table.facts[g] for g in reps.tolist()]
-    pairs = candidate_pairs(band_keys(rep_sigs, bands, rows))
-    similar = pairs[_similarity(rep_sigs, pairs) >= threshold]
+    prints = table.prints
+    sigs, rep_rows = prints.sigs, prints.sig_rows[reps]  # representative i's signature: sigs[rep_rows[i]] (no copy)
+    rep_lengths = prints.lengths[reps]
+    rep_facts = _Facts(prints, reps)
+    pairs = candidate_pairs(band_keys(sigs, bands, rows, rep_rows))
+    similar = pairs[_similarity(sigs, rep_rows[pairs]) >= threshold]
     similar = similar[[facts_agree(rep_facts[a], rep_facts[b]) for a, b in similar.tolist()]].reshape(-1, 2)
     parent = list(range(len(reps)))
 
@@ -178,16 +181,16 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
 
         def copy_of(i: int) -> tuple[int, float] | None:
             """The kept member that i copies, directly or through a removed copy, with i's similarity."""
-            sims = _copy_similarity(rep_sigs, rep_lengths, rep_facts, kept, i)
+            sims = _copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, kept, i)
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
                 return kept[best], float(sims[best])
             removed = list(target)
-            via = _copy_similarity(rep_sigs, rep_lengths, rep_facts, removed, i) if removed else np.zeros(0)
+            via = _copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, removed, i) if removed else np.zeros(0)
             if not len(via) or via.max() < threshold:
                 return None
             k = target[removed[int(np.argmax(via))]]
-            direct = float(_copy_similarity(rep_sigs, rep_lengths, rep_facts, [k], i)[0])
+            direct = float(_copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, [k], i)[0])
             return (k, direct) if direct >= CHAIN_FLOOR else None
 
         for i in component[1:]:
@@ -199,9 +202,24 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
             yield Match(int(reps[i]), int(reps[found[0]]), found[1])
 
 
-def _copy_similarity(sigs: np.ndarray, lengths: np.ndarray, facts: list[tuple[tuple[int, int], ...]], others: list[int], i: int) -> np.ndarray:
-    """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy."""
-    sims = (sigs[others] == sigs[i]).mean(axis=1)
+class _Facts:
+    """The facts of representative i (paragraph reps[i]), read from the fingerprints when first asked."""
+
+    def __init__(self, prints: Fingerprints, reps: np.ndarray) -> None:
+        self.prints, self.reps = prints, reps
+        self.known: dict[int, tuple[tuple[int, int], ...]] = {}
+
+    def __getitem__(self, i: int) -> tuple[tuple[int, int], ...]:
+        found = self.known.get(i)
+        if found is None:
+            found = self.known[i] = self.prints.facts(int(self.reps[i]))
+        return found
+
+
+def _copy_similarity(sigs: np.ndarray, sig_rows: np.ndarray, lengths: np.ndarray, facts: _Facts, others: list[int], i: int) -> np.ndarray:
+    """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy
+    (paragraph k's signature is sigs[sig_rows[k]])."""
+    sims = (sigs[sig_rows[others]] == sigs[sig_rows[i]]).mean(axis=1)
     sims[lengths[others] * MAX_GROWTH < lengths[i]] = 0.0
     sims[[not facts_agree(facts[k], facts[i]) for k in others]] = 0.0
     return sims

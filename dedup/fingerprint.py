@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import regex
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+
+from .config import DuplicateConfig
+from .paragraphs import split_sentences
 
 # Version of normalise, exact_key, the shingle hashes, sentence keys and facts below: a saved index
 # records it, and refuses to mix fingerprints of another version. Bump it when any of them changes.
@@ -23,7 +27,8 @@ NORMALISATION_VERSION = 1
 # quotes and dashes of every style vanish.
 SEPARATOR_PATTERN = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 _M64 = np.uint64(0x9E3779B97F4A7C15)
-_ROWS_PER_CHUNK = 1 << 15
+# Shingles whose permuted hashes are computed at once (a block of num_perm x this many uint32).
+SHINGLES_PER_BLOCK = 1 << 12
 
 
 def normalise(text: str) -> str:
@@ -32,6 +37,13 @@ def normalise(text: str) -> str:
     >>> normalise("“Ukraine’s  DEFENCE” — it's here…")
     'ukraine s defence it s here'
     """
+    return _normalised(text)
+
+
+# Phase A normalises each sentence and paragraph several times (repeats, then fingerprints): remember
+# the latest results, per process.
+@lru_cache(maxsize=1 << 15)
+def _normalised(text: str) -> str:
     return SEPARATOR_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
@@ -47,12 +59,15 @@ def facts(text: str) -> tuple[tuple[int, int], ...]:
     >>> len(facts("Police in Leeds arrested 12 people on Monday. Officers said so."))
     3
     """
-    found = set()
-    for token in FACT_PATTERN.findall(text):
-        word = token.casefold().rstrip(".,:")
-        loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
-        found.add((exact_key(word), loose))
-    return tuple(sorted(found))
+    return tuple(sorted({_fact_keys(token) for token in FACT_PATTERN.findall(text)}))
+
+
+# Names and numbers recur across a corpus: remember their keys, per process.
+@lru_cache(maxsize=1 << 16)
+def _fact_keys(token: str) -> tuple[int, int]:
+    word = token.casefold().rstrip(".,:")
+    loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
+    return exact_key(word), loose
 
 
 def exact_key(normalised: str) -> int:
@@ -115,22 +130,53 @@ def signatures(hash_sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) 
     """MinHash signatures, one row per non-empty hash set, as datasketch would compute them."""
     if not hash_sets:
         return np.zeros((0, num_perm), dtype=np.uint32)
+    return _signatures(np.concatenate(hash_sets), np.array([len(h) for h in hash_sets], dtype=np.int64), num_perm, seed)
+
+
+def _signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """Signatures of consecutive runs of 32-bit shingle hashes (`counts` of them each, none empty;
+    repeats within a run change nothing: a minimum is a minimum)."""
     a, b = permutations(num_perm, seed)
-    lengths = np.array([len(h) for h in hash_sets])
-    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    mixed = fmix32(np.concatenate(hash_sets))
-    out = np.empty((len(hash_sets), num_perm), dtype=np.uint32)
-    # Process whole hash sets in chunks of about _ROWS_PER_CHUNK shingles to bound memory.
+    a, b = a[:, None], b[:, None]
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    mixed = fmix32(hashes)
+    out = np.empty((num_perm, len(counts)), dtype=np.uint32)
+    # Whole runs, about SHINGLES_PER_BLOCK shingles at a time: a (num_perm x shingles) block stays in
+    # cache, and each permutation's minimum is reduced along a contiguous row.
     first = 0
-    while first < len(hash_sets):
-        last = int(np.searchsorted(offsets, offsets[first] + _ROWS_PER_CHUNK, side="right"))
-        last = max(last, first + 1)
-        start = offsets[first]
-        stop = offsets[last] if last < len(hash_sets) else len(mixed)
-        permuted = mixed[start:stop, None] * a[None, :] + b[None, :]
-        out[first:last] = np.minimum.reduceat(permuted, offsets[first:last] - start, axis=0)
+    while first < len(counts):
+        last = max(int(np.searchsorted(offsets, offsets[first] + SHINGLES_PER_BLOCK, side="right")) - 1, first + 1)
+        start, stop = offsets[first], offsets[last]
+        if stop - start > SHINGLES_PER_BLOCK:  # one run longer than a block (a huge paragraph): fold it in pieces
+            low = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+            for piece in range(start, stop, SHINGLES_PER_BLOCK):
+                block = a * mixed[None, piece : min(stop, piece + SHINGLES_PER_BLOCK)]
+                block += b
+                np.minimum(low, block.min(axis=1), out=low)
+            out[:, first] = low
+        else:
+            block = a * mixed[None, start:stop]
+            block += b
+            out[:, first:last] = np.minimum.reduceat(block, offsets[first:last] - start, axis=1)
         first = last
-    return out
+    return np.ascontiguousarray(out.T)
+
+
+def char_signatures(texts: list[str], size: int, num_perm: int, seed: int) -> np.ndarray:
+    """Signatures of the character shingles of normalised texts (each at least `size` characters), all
+    hashed in one pass over their concatenation: equal to `signatures` of their `shingle_hashes`.
+
+    >>> texts = ["the talks ended without a deal", "officials said the boats would cut commuting times"]
+    >>> bool((char_signatures(texts, 5, 128, 1) == signatures([shingle_hashes(t) for t in texts])).all())
+    True
+    """
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    values = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    hashes = (_ngram_hashes(values, size) >> np.uint64(32)).astype(np.uint32)
+    counts = lengths - size + 1  # shingles that start in each text and end in it
+    starts = np.cumsum(lengths) - lengths
+    ends = np.cumsum(counts)
+    return _signatures(hashes[np.repeat(starts - (ends - counts), counts) + np.arange(int(ends[-1]))], counts, num_perm, seed)
 
 
 @lru_cache(maxsize=32)
@@ -141,12 +187,160 @@ def lsh_params(threshold: float, num_perm: int, fp_weight: float, fn_weight: flo
     return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per band and signature: rows that agree on a whole band share its key."""
-    keys = np.empty((len(sigs), bands), dtype=np.uint64)
+def band_keys(sigs: np.ndarray, bands: int, rows: int, which: np.ndarray | None = None) -> np.ndarray:
+    """One 64-bit key per band and signature (of the signatures `which`, when given): rows that agree
+    on a whole band share its key."""
+    count = len(sigs) if which is None else len(which)
+    keys = np.empty((count, bands), dtype=np.uint64)
     for band in range(bands):
-        h = np.full(len(sigs), band, dtype=np.uint64)
+        h = np.full(count, band, dtype=np.uint64)
         for col in range(band * rows, (band + 1) * rows):
-            h = fmix64(h * _M64 + sigs[:, col].astype(np.uint64))
+            column = sigs[:, col] if which is None else sigs[which, col]
+            h = fmix64(h * _M64 + column.astype(np.uint64))
         keys[:, band] = h
     return keys
+
+
+@dataclass(slots=True)
+class Fingerprints:
+    """What phase B needs of a run of paragraphs, as flat arrays and no text: per paragraph its exact key,
+    whether it may be removed at all (`eligible`), its row in `sigs` (-1 when too short for MinHash) and
+    its length in characters; the keys of its sentences and of its names and numbers (`facts`: exact key,
+    loose key, whether the loose key applies) concatenated, paragraph i's ending at `sentence_ends[i]`
+    and `fact_ends[i]`. A million paragraphs hold about 0.7 GB, mostly signatures (README, Memory)."""
+
+    keys: np.ndarray  # uint64
+    eligible: np.ndarray  # bool
+    sig_rows: np.ndarray  # int64
+    sigs: np.ndarray  # uint32, (signed paragraphs, num_perm)
+    lengths: np.ndarray  # int64
+    sentence_keys: np.ndarray  # uint64
+    sentence_ends: np.ndarray  # int64
+    fact_keys: np.ndarray  # uint64, (facts, 2)
+    fact_loose: np.ndarray  # bool
+    fact_ends: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return sum(getattr(self, name).nbytes for name in self.__slots__)
+
+    def sentences(self, i: int) -> tuple[int, ...]:
+        """Paragraph i's sentence keys, in order."""
+        start = int(self.sentence_ends[i - 1]) if i else 0
+        return tuple(self.sentence_keys[start : self.sentence_ends[i]].tolist())
+
+    def facts(self, i: int) -> tuple[tuple[int, int], ...]:
+        """Paragraph i's names and numbers as (exact key, loose key or -1), as `facts` gives them."""
+        start, end = (int(self.fact_ends[i - 1]) if i else 0), int(self.fact_ends[i])
+        pairs = self.fact_keys[start:end].tolist()
+        return tuple((e, k if has else -1) for (e, k), has in zip(pairs, self.fact_loose[start:end].tolist()))
+
+    def select(self, rows: np.ndarray) -> Fingerprints:
+        """The fingerprints of paragraphs `rows` (in that order), signatures renumbered."""
+        rows = np.asarray(rows, dtype=np.int64)
+        sig_rows = self.sig_rows[rows]
+        signed = sig_rows >= 0
+        sentence_keys, sentence_ends = _take_ragged(self.sentence_keys, self.sentence_ends, rows)
+        fact_at, fact_ends = _take_ragged(np.arange(len(self.fact_loose)), self.fact_ends, rows)
+        return Fingerprints(self.keys[rows], self.eligible[rows], np.where(signed, np.cumsum(signed) - 1, -1),
+                            self.sigs[sig_rows[signed]], self.lengths[rows], sentence_keys, sentence_ends,
+                            self.fact_keys[fact_at], self.fact_loose[fact_at], fact_ends)
+
+
+def _take_ragged(values: np.ndarray, ends: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The parts `rows` of a concatenation (part i ends at ends[i]), concatenated, and their new ends."""
+    starts = np.concatenate(([0], ends[:-1]))[rows] if len(ends) else np.zeros(0, dtype=np.int64)
+    counts = ends[rows] - starts if len(ends) else np.zeros(0, dtype=np.int64)
+    new_ends = np.cumsum(counts, dtype=np.int64)
+    at = np.repeat(starts - (new_ends - counts), counts) + np.arange(int(new_ends[-1]) if len(new_ends) else 0)
+    return values[at], new_ends
+
+
+def concatenate(parts: list[Fingerprints], num_perm: int, release: bool = False) -> Fingerprints:
+    """Fingerprints of several runs of paragraphs, one after the other. Each array is allocated once at
+    its full size and filled part by part; with `release`, each part leaves the list once copied, so the
+    memory needed is the whole plus one part, not twice the whole.
+
+    >>> dup = DuplicateConfig()
+    >>> both = concatenate([fingerprint(["One short line."], dup), fingerprint(["Another one.", "A third."], dup)], dup.num_perm)
+    >>> len(both), both.sentence_ends.tolist()
+    (3, [1, 2, 3])
+    """
+    if not parts:
+        return empty_fingerprints(num_perm)
+    names = Fingerprints.__slots__
+    out = {}
+    for name in names:
+        first = getattr(parts[0], name)
+        out[name] = np.empty((sum(len(getattr(p, name)) for p in parts), *first.shape[1:]), dtype=first.dtype)
+    at = dict.fromkeys(names, 0)
+    queue = parts if release else list(parts)
+    queue.reverse()
+    while queue:
+        part = queue.pop()
+        # Row numbers and ends within the part become numbers within the whole.
+        shift = {"sig_rows": at["sigs"], "sentence_ends": at["sentence_keys"], "fact_ends": at["fact_loose"]}
+        for name in names:
+            values = getattr(part, name)
+            target = out[name][at[name] : at[name] + len(values)]
+            if name == "sig_rows":
+                target[:] = np.where(values >= 0, values + shift[name], -1)
+            else:
+                target[:] = values + shift[name] if name in shift else values
+        for name in names:
+            at[name] += len(getattr(part, name))
+    return Fingerprints(**out)
+
+
+def empty_fingerprints(num_perm: int) -> Fingerprints:
+    """Fingerprints of no paragraph."""
+    none = np.zeros(0, dtype=np.int64)
+    return Fingerprints(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool), none, np.zeros((0, num_perm), dtype=np.uint32), none,
+                        np.zeros(0, dtype=np.uint64), none, np.zeros((0, 2), dtype=np.uint64), np.zeros(0, dtype=bool), none)
+
+
+def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
+    """Exact keys and sentence keys for every paragraph text, MinHash signatures for those long enough.
+
+    >>> f = fingerprint(["Short.", "The council voted on Tuesday to expand the ferry service to three new stops."],
+    ...                 DuplicateConfig())
+    >>> f.sig_rows.tolist(), f.sigs.shape, len(f.sentences(1)), len(f.facts(1))
+    ([-1, 0], (1, 128), 1, 1)
+    """
+    keys, sig_rows, signed, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
+    eligible = np.zeros(len(texts), dtype=bool)
+    for i, text in enumerate(texts):
+        norm = normalise(text)
+        keys.append(exact_key(norm))
+        eligible[i] = len(norm) >= dup.min_chars
+        spans = split_sentences(text)
+        sentence_keys.extend(exact_key(normalise(text[a:b])) for a, b in spans)
+        sentence_counts.append(len(spans))
+        if len(norm.split()) >= dup.min_words:
+            sig_rows.append(len(signed))
+            signed.append(norm)
+        else:
+            sig_rows.append(-1)
+        found = facts(text)
+        fact_pairs.extend(found)
+        fact_counts.append(len(found))
+    if signed and dup.shingle == "char" and min(map(len, signed)) >= dup.shingle_size:
+        sigs = char_signatures(signed, dup.shingle_size, dup.num_perm, dup.seed)
+    else:
+        sigs = signatures([shingle_hashes(norm, dup.shingle, dup.shingle_size) for norm in signed], dup.num_perm, dup.seed)
+    return Fingerprints(
+        keys=np.array(keys, dtype=np.uint64),
+        eligible=eligible,
+        sig_rows=np.array(sig_rows, dtype=np.int64),
+        sigs=sigs,
+        lengths=np.array([len(t) for t in texts], dtype=np.int64),
+        sentence_keys=np.array(sentence_keys, dtype=np.uint64),
+        sentence_ends=np.cumsum(np.array(sentence_counts, dtype=np.int64)),
+        fact_keys=np.array([(e, max(k, 0)) for e, k in fact_pairs], dtype=np.uint64).reshape(-1, 2),
+        fact_loose=np.array([k >= 0 for _, k in fact_pairs], dtype=bool),
+        fact_ends=np.cumsum(np.array(fact_counts, dtype=np.int64)),
+    )

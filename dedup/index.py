@@ -25,8 +25,7 @@ import numpy as np
 from .config import DuplicateConfig
 from .corpus import atomic_writer
 from .errors import ConfigError, InputError
-from .fingerprint import NORMALISATION_VERSION, permutations
-from .pipeline import Fingerprints
+from .fingerprint import NORMALISATION_VERSION, Fingerprints, permutations
 
 FORMAT = "dedup-index"
 FORMAT_VERSION = 1
@@ -100,44 +99,42 @@ class Index:
         return self.arrays["document_ids"][start:end].tobytes().decode("utf-8"), int(self.arrays["lines"][row])
 
     def fingerprints(self) -> Fingerprints:
-        """The indexed paragraphs as one document's fingerprints, for phase B (all eligible)."""
+        """The indexed paragraphs as fingerprints, for phase B (all eligible)."""
         a = self.arrays
         signed = a["signed"]
-        sig_rows = np.where(signed, np.cumsum(signed) - 1, -1)
-        loose = [(e, k if has else -1) for (e, k), has in zip(a["fact_keys"].tolist(), a["fact_loose"].tolist())]
         return Fingerprints(
-            keys=a["keys"].tolist(),
-            eligible=[True] * len(self),
-            sig_rows=sig_rows.tolist(),
+            keys=a["keys"],
+            eligible=np.ones(len(self), dtype=bool),
+            sig_rows=np.where(signed, np.cumsum(signed) - 1, -1),
             sigs=a["signatures"].astype(np.uint32, copy=False),
-            lengths=a["lengths"].tolist(),
-            sentences=_split(a["sentence_keys"].tolist(), a["sentence_counts"]),
-            facts=_split(loose, a["fact_counts"]),
+            lengths=a["lengths"],
+            sentence_keys=a["sentence_keys"],
+            sentence_ends=np.cumsum(a["sentence_counts"]),
+            fact_keys=a["fact_keys"],
+            fact_loose=a["fact_loose"],
+            fact_ends=np.cumsum(a["fact_counts"]),
         )
 
     def add(self, doc_id: str, fingerprints: Fingerprints, kept: list[tuple[int, int]]) -> None:
         """Record a document's kept paragraphs, given as (paragraph index, first line). Only eligible ones
         are recorded: a paragraph under min_chars joins no comparison, so it can never be a kept copy."""
-        f = fingerprints
-        rows = [(i, line) for i, line in kept if f.eligible[i]]
+        rows = [(i, line) for i, line in kept if fingerprints.eligible[i]]
         if not rows:
             return
-        index = [i for i, _ in rows]
-        facts = [fact for i in index for fact in f.facts[i]]
-        sig_rows = np.array([f.sig_rows[i] for i in index if f.sig_rows[i] >= 0], dtype=np.int64)
+        f = fingerprints.select(np.array([i for i, _ in rows], dtype=np.int64))
         encoded = doc_id.encode("utf-8")
         self._pending.append({
-            "keys": np.array([f.keys[i] for i in index], dtype=np.uint64),
-            "lengths": np.array([f.lengths[i] for i in index], dtype=np.int64),
+            "keys": f.keys,
+            "lengths": f.lengths,
             "lines": np.array([line for _, line in rows], dtype=np.int64),
-            "signed": np.array([f.sig_rows[i] >= 0 for i in index], dtype=bool),
-            "signatures": f.sigs[sig_rows],
-            "sentence_counts": np.array([len(f.sentences[i]) for i in index], dtype=np.int64),
-            "sentence_keys": np.array([key for i in index for key in f.sentences[i]], dtype=np.uint64),
-            "fact_counts": np.array([len(f.facts[i]) for i in index], dtype=np.int64),
-            "fact_keys": np.array([(e, max(k, 0)) for e, k in facts], dtype=np.uint64).reshape(-1, 2),
-            "fact_loose": np.array([k >= 0 for _, k in facts], dtype=bool),
-            "document_paragraphs": np.array([len(index)], dtype=np.int64),
+            "signed": f.sig_rows >= 0,
+            "signatures": f.sigs,
+            "sentence_counts": np.diff(f.sentence_ends, prepend=0),
+            "sentence_keys": f.sentence_keys,
+            "fact_counts": np.diff(f.fact_ends, prepend=0),
+            "fact_keys": f.fact_keys,
+            "fact_loose": f.fact_loose,
+            "document_paragraphs": np.array([len(rows)], dtype=np.int64),
             "document_id_lengths": np.array([len(encoded)], dtype=np.int64),
             "document_ids": np.frombuffer(encoded, dtype=np.uint8),
         })
@@ -153,15 +150,6 @@ class Index:
 def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Parts of an index joined into one: every array is the concatenation of the parts' arrays."""
     return {name: np.concatenate([part[name] for part in parts]).astype(dtype, copy=False) for name, (dtype, _) in ARRAYS.items()}
-
-
-def _split(values: list[Any], counts: np.ndarray) -> list[tuple[Any, ...]]:
-    """Cut a concatenation back into its parts of `counts` values each."""
-    parts, start = [], 0
-    for end in np.cumsum(counts).tolist():
-        parts.append(tuple(values[start:end]))
-        start = end
-    return parts
 
 
 def empty_index(dup: DuplicateConfig) -> Index:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from .config import ParagraphMode
@@ -32,6 +34,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Mr. Smith left.', 'He said: "No."', 'Then U. S. troops came.']
     """
+    return list(_sentence_spans(text))
+
+
+# A line is split into sentences by the rules, the repeat finder and the fingerprints in turn: remember
+# the latest results, per process.
+@lru_cache(maxsize=1 << 14)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in BOUNDARY_PATTERN.finditer(text):
@@ -43,7 +52,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = end
     if start < len(text) and text[start:].strip():
         spans.append((start, len(text.rstrip())))
-    return spans
+    return tuple(spans)
 
 
 def _after_abbreviation(text: str, match: regex.Match[str]) -> bool:

@@ -4,11 +4,16 @@ clusters every paragraph of the corpus, C drops duplicates and assembles the cle
 from __future__ import annotations
 
 import math
-from collections import Counter
+import os
+import pickle
+import shutil
+import tempfile
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,9 +21,9 @@ from .boilerplate import Stripper, load_rules
 from .boilerplate.context import judge
 from .boilerplate.engine import is_prose
 from .cluster import Match, ParagraphTable, find_clusters
-from .config import DedupConfig, DuplicateConfig, ParagraphMode
-from .fingerprint import exact_key, facts, lsh_params, normalise, shingle_hashes, signatures
-from .paragraphs import join_paragraphs, split_paragraphs, split_sentences
+from .config import DedupConfig, ParagraphMode
+from .fingerprint import Fingerprints, concatenate, exact_key, fingerprint, lsh_params, normalise
+from .paragraphs import join_paragraphs, split_paragraphs
 from .records import Document, Line, Paragraph, Removal
 from .repair import repair_lines, split_lines
 from .repeats import drop_repeated_sentences
@@ -26,49 +31,57 @@ from .repeats import drop_repeated_sentences
 if TYPE_CHECKING:
     from .index import Index
 
-
-@dataclass(slots=True)
-class Fingerprints:
-    """What phase B needs of one document's paragraphs: no text, only keys, lengths and signatures."""
-
-    keys: list[int]
-    eligible: list[bool]
-    sig_rows: list[int]
-    sigs: np.ndarray
-    lengths: list[int]
-    sentences: list[tuple[int, ...]]
-    facts: list[tuple[tuple[int, int], ...]]
-
-
-def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
-    """Exact keys and sentence keys for every paragraph text, MinHash signatures for those long enough."""
-    keys, eligible, sig_rows, hash_sets, sentences = [], [], [], [], []
-    for text in texts:
-        norm = normalise(text)
-        keys.append(exact_key(norm))
-        eligible.append(len(norm) >= dup.min_chars)
-        sentences.append(tuple(exact_key(normalise(text[a:b])) for a, b in split_sentences(text)))
-        if len(norm.split()) >= dup.min_words:
-            sig_rows.append(len(hash_sets))
-            hash_sets.append(shingle_hashes(norm, dup.shingle, dup.shingle_size))
-        else:
-            sig_rows.append(-1)
-    sigs = signatures(hash_sets, dup.num_perm, dup.seed)
-    return Fingerprints(keys, eligible, sig_rows, sigs, [len(t) for t in texts], sentences, [facts(t) for t in texts])
+# Documents prepared together: their paragraphs are fingerprinted in one batch, and a worker process
+# sends them back as one message.
+CHUNK_DOCUMENTS = 64
+# Phase A's text (paragraphs and removals, for phase C) is held in memory up to this many bytes, then
+# spilled to a private temporary folder, so a run's memory does not grow with the corpus's text.
+SPILL_AFTER_BYTES = 16 << 20
+# Chunks' fingerprints are joined into one batch this many at a time: the small arrays are freed early
+# and their memory reused, and the large batches go back to the system once joined into the whole.
+BATCH_CHUNKS = 128
 
 
 @dataclass(slots=True)
 class Prepared:
-    """A document after phase A: its paragraphs, what was removed so far, and its fingerprints."""
+    """A document after phase A, as phase C needs it: its paragraphs as (text, first input line, block,
+    the input line numbers of its lines), what was removed so far, and per paragraph the key under which
+    it may go as repeated boilerplate (0 when it may not: prose)."""
 
     id: str
     source: str
     fields: dict[str, Any] | None
-    paragraphs: list[Paragraph]
-    removals: list[Removal]
-    fingerprints: Fingerprints
     bytes_in: int
-    repeat_keys: np.ndarray  # per paragraph: its exact key when it may go as repeated boilerplate, else 0
+    paragraphs: list[tuple[str, int, int, tuple[int, ...]]]
+    removals: list[Removal]
+    repeat_keys: list[int] = field(default_factory=list)
+
+    def encode(self) -> tuple[Any, ...]:
+        """Plain values only (fast to pickle)."""
+        removals = [(r.line, r.text, r.reason, r.rule, r.kept, r.similarity) for r in self.removals]
+        return self.id, self.source, self.fields, self.bytes_in, self.paragraphs, removals, self.repeat_keys
+
+    @classmethod
+    def decode(cls, values: tuple[Any, ...]) -> Prepared:
+        """The document `encode` gave these values for."""
+        doc_id, source, fields, bytes_in, paragraphs, removals, repeat_keys = values
+        return cls(doc_id, source, fields, bytes_in, paragraphs, [Removal(doc_id, *r) for r in removals], repeat_keys)
+
+
+@dataclass(slots=True)
+class PreparedChunk:
+    """Phase A's result for a run of documents: what phase B needs as compact arrays (fingerprints of
+    every paragraph, documents in order; per document its id, paragraph count and source rank; per
+    paragraph its first input line; each document's distinct repeat keys, concatenated), and the
+    documents themselves for phase C, pickled (`text`)."""
+
+    prints: Fingerprints
+    ids: list[str]
+    counts: np.ndarray
+    ranks: np.ndarray
+    first_lines: np.ndarray
+    repeat_keys: np.ndarray
+    text: bytes
 
 
 @dataclass(slots=True)
@@ -99,7 +112,7 @@ class Preparer:
         return kept, [Removal(doc_id, hit.line, hit.text, "boilerplate", rule=hit.rule) for hit in hits]
 
     def prepare(self, doc: Document) -> Prepared:
-        """Repair, strip, split into paragraphs, drop repeated sentences and fingerprint."""
+        """Repair, strip, split into paragraphs and drop repeated sentences (no fingerprints yet)."""
         config = self.config
         texts = repair_lines(split_lines(doc.text), config.repair.repair)
         lines, removals = self.strip([Line(n, t) for n, t in enumerate(texts, 1)], doc.id)
@@ -115,69 +128,139 @@ class Preparer:
                 kept = {"doc": doc.id, "line": rep.kept_line}
                 removals.append(Removal(doc.id, rep.line, rep.text, "repeated_sentence", kept=kept, similarity=1.0))
             paragraphs = [p for p in paragraphs if p.lines]
-        for i, p in enumerate(paragraphs):
-            p.index = i
         removals.sort(key=lambda r: r.line)
-        fingerprints = fingerprint([p.text for p in paragraphs] if dup.find_duplicates else [], dup)
-        return Prepared(doc.id, doc.source, doc.fields, paragraphs, removals, fingerprints,
-                        len(doc.text.encode("utf-8")), self.repeat_keys(paragraphs, fingerprints))
+        return Prepared(doc.id, doc.source, doc.fields, len(doc.text.encode("utf-8")),
+                        [(p.text, p.first_line, p.block, tuple(x.number for x in p.lines)) for p in paragraphs], removals)
 
-    def repeat_keys(self, paragraphs: list[Paragraph], fingerprints: Fingerprints) -> np.ndarray:
+    def prepare_chunk(self, docs: list[Document]) -> PreparedChunk:
+        """Prepare documents and fingerprint all their paragraphs in one batch."""
+        dup = self.config.duplicates
+        prepared = [self.prepare(doc) for doc in docs]
+        texts = [p[0] for doc in prepared for p in doc.paragraphs]
+        prints = fingerprint(texts if dup.find_duplicates else [], dup)
+        keys = self.repeat_keys(texts, prints)
+        distinct, start = [], 0
+        for doc in prepared:
+            doc.repeat_keys = keys[start : start + len(doc.paragraphs)]
+            start += len(doc.paragraphs)
+            found = np.unique(np.array(doc.repeat_keys, dtype=np.uint64))
+            distinct.append(found[found != 0])
+        return PreparedChunk(
+            prints=prints,
+            ids=[doc.id for doc in prepared],
+            counts=np.array([len(doc.paragraphs) for doc in prepared], dtype=np.int64),
+            ranks=np.array([source_rank(doc, dup.source_priority) for doc in docs], dtype=np.int64),
+            first_lines=np.array([p[1] for doc in prepared for p in doc.paragraphs], dtype=np.int64),
+            repeat_keys=np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
+            text=pickle.dumps([doc.encode() for doc in prepared], protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+    def repeat_keys(self, texts: list[str], prints: Fingerprints) -> list[int]:
         """Exact keys of the paragraphs that may go as repeated boilerplate (not prose), 0 for the rest."""
         if self.stripper is None or not self.config.boilerplate.repeated_min_docs:
-            return np.zeros(len(paragraphs), dtype=np.uint64)
-        keys = fingerprints.keys or [exact_key(normalise(p.text)) for p in paragraphs]
-        return np.array([0 if is_prose(p.text) else k for p, k in zip(paragraphs, keys)], dtype=np.uint64)
+            return [0] * len(texts)
+        keys = prints.keys.tolist() if len(prints) == len(texts) else [exact_key(normalise(t)) for t in texts]
+        return [0 if is_prose(t) else k for t, k in zip(texts, keys)]
 
-def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: list[int] | None = None,
+
+def chunked(documents: Iterable[Document], size: int = CHUNK_DOCUMENTS) -> Iterator[list[Document]]:
+    """Documents in lists of `size` (the last one shorter)."""
+    docs = iter(documents)
+    while chunk := list(islice(docs, size)):
+        yield chunk
+
+
+class Spill:
+    """Phase A's text side, kept for phase C in input order: in memory up to `limit` bytes, then in a
+    file of a private temporary folder (in `folder`, default $TMPDIR), removed on close, also after an
+    error. Each chunk is one pickle of plain values written by this process for itself."""
+
+    def __init__(self, limit: int = SPILL_AFTER_BYTES, folder: str | os.PathLike[str] | None = None) -> None:
+        self.limit = limit
+        self.folder = folder
+        self.held: list[bytes] = []
+        self.size = 0
+        self.path: str | None = None
+        self.handle: IO[bytes] | None = None
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def add(self, blob: bytes) -> None:
+        """Keep one chunk's pickled documents."""
+        if self.handle is None and self.size + len(blob) <= self.limit:
+            self.held.append(blob)
+            self.size += len(blob)
+            return
+        if self.handle is None:
+            self.path = tempfile.mkdtemp(prefix="dedup-spill-", dir=self.folder)
+            self.handle = open(os.path.join(self.path, "documents.pickle"), "w+b")  # noqa: SIM115 (closed by close())
+            for held in self.held:
+                self.handle.write(held)
+            self.held, self.size = [], 0
+        self.handle.write(blob)
+
+    def documents(self) -> Iterator[Prepared]:
+        """Every document added, in order, read back once."""
+        if self.handle is None:
+            held, self.held = deque(self.held), []
+            while held:
+                yield from map(Prepared.decode, pickle.loads(held.popleft()))
+            return
+        end = self.handle.tell()
+        self.handle.seek(0)
+        while self.handle.tell() < end:
+            yield from map(Prepared.decode, pickle.load(self.handle))
+
+    def close(self) -> None:
+        """Remove the temporary folder, if any."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+        self.held = []
+
+
+def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: np.ndarray | None = None,
                    fixed: Fingerprints | None = None) -> list[Match]:
     """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
-    order (document by document); `priorities[d]` ranks document d's source (lower wins). `fixed` holds
-    paragraphs kept by earlier runs (an index): numbered after the documents', ranked before them, never removed."""
+    order (the parts one after the other); `priorities[g]` ranks paragraph g's source (lower wins).
+    `fixed` holds paragraphs kept by earlier runs (an index): numbered after the others, ranked before
+    them, never removed."""
     dup = config.duplicates
-    if not fingerprints:
+    parts = [*fingerprints, *([fixed] if fixed is not None else [])]
+    prints = parts[0] if len(parts) == 1 else concatenate(parts, dup.num_perm)
+    if not len(prints):
         return []
-    ranks = list(priorities) if priorities else [0] * len(fingerprints)
-    if fixed is not None:
-        fingerprints, ranks = [*fingerprints, fixed], [*ranks, -1]
-    rows, offset, priority = [], 0, []
-    for f, level in zip(fingerprints, ranks):
-        rows.extend(r + offset if r >= 0 else -1 for r in f.sig_rows)
-        offset += len(f.sigs)
-        priority.extend([level] * len(f.keys))
-    lengths = np.array([n for f in fingerprints for n in f.lengths], dtype=np.int64)
-    preference = -lengths if dup.keep == "longest" else np.zeros_like(lengths)
-    rank = np.empty(len(lengths), dtype=np.int64)
-    rank[np.lexsort((np.arange(len(lengths)), preference, np.array(priority, dtype=np.int64)))] = np.arange(len(lengths))
-    table = ParagraphTable(
-        keys=np.array([k for f in fingerprints for k in f.keys], dtype=np.uint64),
-        eligible=np.array([e for f in fingerprints for e in f.eligible], dtype=bool),
-        sig_rows=np.array(rows, dtype=np.int64),
-        sigs=np.concatenate([f.sigs for f in fingerprints]),
-        rank=rank,
-        lengths=lengths,
-        sentences=[s for f in fingerprints for s in f.sentences],
-        facts=[x for f in fingerprints for x in f.facts],
-        fixed=np.repeat([f is fixed for f in fingerprints], [len(f.keys) for f in fingerprints]),
-    )
+    unfixed = len(prints) - (len(fixed) if fixed is not None else 0)
+    priority = np.full(len(prints), -1, dtype=np.int64)
+    priority[:unfixed] = 0 if priorities is None else priorities
+    preference = -prints.lengths if dup.keep == "longest" else np.zeros_like(prints.lengths)
+    rank = np.empty(len(prints), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(prints)), preference, priority))] = np.arange(len(prints))
+    table = ParagraphTable(prints, rank, fixed=np.arange(len(prints)) >= unfixed)
     bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
     return find_clusters(table, dup.threshold, bands, per_band)
 
 
-def repeated_keys(per_document: list[np.ndarray], min_docs: int) -> set[int]:
+def repeated_keys(distinct: np.ndarray, documents: int, min_docs: int) -> set[int]:
     """Keys (non-zero) found in at least max(min_docs, log2 of the document count) documents: a site's
     menu or disclaimer recurs across its pages; the bar rises slowly with the corpus, and min_docs keeps a
-    corpus of two documents from losing what they happen to share.
+    corpus of two documents from losing what they happen to share. `distinct` holds each document's
+    distinct keys, one document after the other.
 
-    >>> sorted(repeated_keys([np.array([5, 7], dtype=np.uint64), np.array([5, 0, 5], dtype=np.uint64),
-    ...                       np.array([5, 7], dtype=np.uint64)], 3))
+    >>> sorted(repeated_keys(np.array([5, 7, 0, 5, 5, 7], dtype=np.uint64), 3, 3))
     [5]
     """
-    if not min_docs or len(per_document) < min_docs:
+    if not min_docs or documents < min_docs:
         return set()
-    unique = [np.unique(keys) for keys in per_document]
-    keys, counts = np.unique(np.concatenate(unique), return_counts=True)
-    bar = max(min_docs, math.ceil(math.log2(len(per_document))))
+    keys, counts = np.unique(distinct, return_counts=True)
+    bar = max(min_docs, math.ceil(math.log2(documents)))
     return {int(k) for k in keys[(counts >= bar) & (keys != 0)]}
 
 
@@ -193,11 +276,11 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
     joined as `mode` split it (join_paragraphs)."""
     removals = list(prepared.removals)
     paragraphs = []
-    for p in prepared.paragraphs:
-        if repeated and int(prepared.repeat_keys[p.index]) in repeated:
-            removals.append(Removal(prepared.id, p.first_line, p.text, "repeated_boilerplate"))
+    for i, (text, line, block, numbers) in enumerate(prepared.paragraphs):
+        if repeated and prepared.repeat_keys[i] in repeated:
+            removals.append(Removal(prepared.id, line, text, "repeated_boilerplate"))
         else:
-            paragraphs.append(p)
+            paragraphs.append(Paragraph(i, [Line(n, t) for n, t in zip(numbers, text.split("\n"))], block))
     copied = Counter[tuple[str, int]]()
     for p in paragraphs:
         if p.index in dropped and (dropped[p.index][0] != prepared.id or p.index in indexed):
@@ -208,9 +291,9 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
     left: list[Paragraph] = []
     for p in paragraphs:
         if p.index in dropped:
-            doc, line, similarity = dropped[p.index]
+            doc, kept_line, similarity = dropped[p.index]
             removals.append(Removal(prepared.id, p.first_line, p.text, "duplicate",
-                                    kept={"doc": doc, "line": line}, similarity=similarity))
+                                    kept={"doc": doc, "line": kept_line}, similarity=similarity))
         elif source is not None:
             removals.append(Removal(prepared.id, p.first_line, p.text, "duplicate_document",
                                     kept={"doc": source[0], "line": source[1]},
@@ -224,59 +307,81 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
             kept_numbers = {line.number for line in kept_lines}
             left = [Paragraph(p.index, [x for x in p.lines if x.number in kept_numbers], p.block) for p in left]
     removals.sort(key=lambda r: r.line)
-    text = join_paragraphs(left, mode)
-    return Cleaned(prepared.id, prepared.source, text, removals, prepared.fields, prepared.bytes_in)
+    return Cleaned(prepared.id, prepared.source, join_paragraphs(left, mode), removals, prepared.fields, prepared.bytes_in)
 
 
-PrepareAll = Callable[[Iterable[Document]], Iterable[Prepared]]
+PrepareAll = Callable[[Iterable[Document]], Iterable[PreparedChunk]]
 
 
 def run(documents: Iterable[Document], config: DedupConfig, prepare_all: PrepareAll | None = None,
-        index: Index | None = None) -> Iterator[Cleaned]:
+        index: Index | None = None, spill_after: int = SPILL_AFTER_BYTES,
+        spill_folder: str | os.PathLike[str] | None = None) -> Iterator[Cleaned]:
     """Run the three phases over documents in input order and yield each cleaned document.
 
-    `prepare_all` maps phase A over the documents (in order); by default it runs in this process.
-    Phase B needs every fingerprint before anything can be written, so all prepared documents are held
-    until clustering ends. With an `index`, paragraphs that copy one of its paragraphs go too, and each
-    document's kept paragraphs are added to it as the document is yielded.
+    `prepare_all` maps phase A over the documents (in order, a chunk at a time); by default it runs in
+    this process. Phase B needs every fingerprint before anything can be written: it holds only the
+    compact arrays of PreparedChunk, while the documents' text waits for phase C in a Spill (in memory up
+    to `spill_after` bytes, then in a temporary folder in `spill_folder`, removed at the end). With an
+    `index`, paragraphs that copy one of its paragraphs go too, and each document's kept paragraphs are
+    added to it as the document is yielded.
     """
-    prepared = list(prepare_all(documents) if prepare_all else map(Preparer(config).prepare, documents))
+    if prepare_all is None:
+        preparer = Preparer(config)
+        prepare_all = lambda docs: map(preparer.prepare_chunk, chunked(docs))  # noqa: E731
     dup = config.duplicates
-    matches = []
-    if dup.find_duplicates:
-        priorities = [source_rank(doc, dup.source_priority) for doc in prepared]
-        matches = cluster_corpus([p.fingerprints for p in prepared], config, priorities, index.fingerprints() if index is not None else None)
-    # Global paragraph number -> (document position, paragraph index); numbers past these are the index's.
-    locate = [(d, p.index) for d, doc in enumerate(prepared) for p in doc.paragraphs]
-    dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
-    from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
-    for m in matches:
-        d, i = locate[m.removed]
-        if index is not None and m.kept >= len(locate):
-            kept = index.kept_copy(m.kept - len(locate))
-            from_index.setdefault(d, set()).add(i)
-        else:
-            kd, ki = locate[m.kept]
-            kept = (prepared[kd].id, prepared[kd].paragraphs[ki].first_line)
-        dropped.setdefault(d, {})[i] = (*kept, m.similarity)
-    repeated = repeated_keys([doc.repeat_keys for doc in prepared], config.boilerplate.repeated_min_docs)
-    boilerplate = config.boilerplate
-    edges = Stripper(load_rules(boilerplate.rules, boilerplate.disable)) if boilerplate.strip_boilerplate else None
-    for d, doc in enumerate(prepared):
-        gone = dropped.get(d, {})
-        cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()), edges, config.paragraphs)
-        if index is not None:
-            _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
-            index.add(doc.id, doc.fingerprints, [] if cleaned.text is None else
-                      [(p.index, p.first_line) for p in doc.paragraphs
-                       if p.index not in gone and int(doc.repeat_keys[p.index]) not in repeated])
-        yield cleaned
+    with Spill(spill_after, spill_folder) as spill:
+        batches, parts, ids, counts, ranks, first_lines, distinct = [], [], [], [], [], [], []
+        for chunk in prepare_all(documents):
+            spill.add(chunk.text)
+            parts.append(chunk.prints)
+            if len(parts) == BATCH_CHUNKS:
+                batches.append(concatenate(parts, dup.num_perm, release=True))
+            ids.extend(chunk.ids)
+            counts.append(chunk.counts)
+            ranks.append(chunk.ranks)
+            first_lines.append(chunk.first_lines)
+            distinct.append(chunk.repeat_keys)
+        batches.append(concatenate(parts, dup.num_perm, release=True))
+        prints = concatenate(batches, dup.num_perm, release=True)
+        paragraphs = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+        ends = np.cumsum(paragraphs)
+        lines = np.concatenate(first_lines) if first_lines else np.zeros(0, dtype=np.int64)
+        matches = []
+        if dup.find_duplicates:
+            priorities = np.repeat(np.concatenate(ranks), paragraphs) if ranks else None
+            matches = cluster_corpus([prints], config, priorities, index.fingerprints() if index is not None else None)
+        dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
+        from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
+        total = len(lines)
+        for m in matches:
+            d = int(np.searchsorted(ends, m.removed, "right"))
+            i = m.removed - int(ends[d] - paragraphs[d])
+            if index is not None and m.kept >= total:
+                kept = index.kept_copy(m.kept - total)
+                from_index.setdefault(d, set()).add(i)
+            else:
+                kept = (ids[int(np.searchsorted(ends, m.kept, "right"))], int(lines[m.kept]))
+            dropped.setdefault(d, {})[i] = (*kept, m.similarity)
+        repeated = repeated_keys(np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64), len(ids),
+                                 config.boilerplate.repeated_min_docs)
+        boilerplate = config.boilerplate
+        edges = Stripper(load_rules(boilerplate.rules, boilerplate.disable)) if boilerplate.strip_boilerplate else None
+        for d, doc in enumerate(spill.documents()):
+            gone = dropped.get(d, {})
+            cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()), edges, config.paragraphs)
+            if index is not None:
+                _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
+                start = int(ends[d] - paragraphs[d])
+                index.add(doc.id, prints.select(np.arange(start, int(ends[d]))), [] if cleaned.text is None else
+                          [(i, p[1]) for i, p in enumerate(doc.paragraphs)
+                           if i not in gone and doc.repeat_keys[i] not in repeated])
+            yield cleaned
 
 
 def _mark_index_copies(cleaned: Cleaned, doc: Prepared, indexed: set[int], dropped: dict[int, tuple[str, int, float]]) -> None:
     """Mark with `"index": true` the report entries whose kept copy is a paragraph of the index: those of
     the `indexed` paragraphs, and a whole-document removal naming one of their copies."""
-    lines = {p.first_line for p in doc.paragraphs if p.index in indexed}
+    lines = {p[1] for i, p in enumerate(doc.paragraphs) if i in indexed}
     copies = {dropped[i][:2] for i in indexed}
     for removal in cleaned.removals:
         if removal.kept is not None and (removal.reason == "duplicate" and removal.line in lines or
@@ -284,6 +389,6 @@ def _mark_index_copies(cleaned: Cleaned, doc: Prepared, indexed: set[int], dropp
             removal.kept["index"] = True
 
 
-def source_rank(doc: Prepared, patterns: tuple[str, ...]) -> int:
+def source_rank(doc: Document, patterns: tuple[str, ...]) -> int:
     """Position of the first pattern matching the document's source or id (len(patterns) if none)."""
     return next((i for i, pattern in enumerate(patterns) if fnmatch(doc.source, pattern) or fnmatch(doc.id, pattern)), len(patterns))

@@ -30,7 +30,7 @@ INVISIBLE_PATTERN = regex.compile(r"[\u200b\u2060\ufeff\u00ad]")
 # Line ends of every platform, so that line numbers count the way editors do.
 NEWLINE_PATTERN = regex.compile(r"\r\n?")
 # What ftfy can change: a character outside printable ASCII (mojibake, controls, escapes) or an "&"
-# (HTML entities). Text without any is returned unchanged by ftfy, so the slow call is skipped.
+# (HTML entities). A line without any is returned unchanged by ftfy, so the slow call is skipped.
 NEEDS_FTFY_PATTERN = regex.compile(r"[^\t\n\r\x20-\x7e]|&")
 
 
@@ -44,13 +44,30 @@ def repair_lines(lines: list[str], mode: RepairMode = "conservative") -> list[st
     if mode != "off":
         fixer = CONSERVATIVE if mode == "conservative" else AGGRESSIVE
         lines = [CONTROL_SPACE_PATTERN.sub(" ", line) for line in lines]
-        joined = "\n".join(lines)
-        if NEEDS_FTFY_PATTERN.search(joined):
-            fixed = fix_text(joined, fixer).split("\n")
+        if any(NEEDS_FTFY_PATTERN.search(line) for line in lines):
+            fixed = fix_lines(lines, fixer).split("\n")
             # A fix that adds or removes a line end (an escaped newline) would shift every later line
             # number: repair line by line instead.
             lines = fixed if len(fixed) == len(lines) else [fix_text(x, fixer).replace("\n", " ") for x in lines]
     return [normalise_spaces(line) for line in lines]
+
+
+def fix_lines(lines: list[str], fixer: TextFixerConfig) -> str:
+    """`fix_text("\\n".join(lines), fixer)`, calling ftfy only on the lines it could change. ftfy fixes a
+    text line by line (each with its line end) and changes nothing on a line of printable ASCII without
+    "&"; its one state across lines is followed here too: once a line holds "<", HTML entities are no
+    longer unescaped in "auto" mode.
+
+    >>> fix_lines(["Plain words", "The cafÃ© is open.", "&lt;b&gt; tags <b>", "&amp; stays"], CONSERVATIVE)
+    'Plain words\\nThe café is open.\\n&lt;b&gt; tags <b>\\n&amp; stays'
+    """
+    out = []
+    for i, line in enumerate(lines):
+        segment = line if i == len(lines) - 1 else line + "\n"
+        out.append(fix_text(segment, fixer) if NEEDS_FTFY_PATTERN.search(line) else segment)
+        if fixer.unescape_html == "auto" and "<" in segment:
+            fixer = fixer._replace(unescape_html=False)
+    return "".join(out)
 
 
 def normalise_spaces(line: str) -> str:

@@ -143,13 +143,15 @@ def test_repeated_prose_is_kept_once_not_removed_everywhere() -> None:
 
 
 def test_the_repetition_bar_rises_with_the_corpus() -> None:
-    def corpus(docs: int, sharing: int) -> list[np.ndarray]:
-        return [np.array([7 if d < sharing else 0, 100 + d], dtype=np.uint64) for d in range(docs)]
+    def bar_met(docs: int, sharing: int, min_docs: int = 3) -> set[int]:
+        # Each document's distinct keys, one document after the other: key 7 in `sharing` of them.
+        distinct = np.array([k for d in range(docs) for k in ([7] if d < sharing else []) + [100 + d]], dtype=np.uint64)
+        return repeated_keys(distinct, docs, min_docs)
 
-    assert repeated_keys(corpus(20, 4), 3) == set()  # the bar is log2(20) -> 5 documents
-    assert repeated_keys(corpus(20, 5), 3) == {7}
-    assert repeated_keys(corpus(4, 3), 3) == {7}
-    assert repeated_keys(corpus(4, 3), 0) == set()
+    assert bar_met(20, 4) == set()  # the bar is log2(20) -> 5 documents
+    assert bar_met(20, 5) == {7}
+    assert bar_met(4, 3) == {7}
+    assert bar_met(4, 3, 0) == set()
 
 
 def test_repetition_can_be_switched_off_and_two_is_the_least_bar() -> None:

@@ -16,10 +16,13 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup import Cluster, ConfigError, DuplicateConfig, find_duplicates
-from dedup.cluster import CHAIN_FLOOR
+from dedup.cluster import CHAIN_FLOOR, candidate_pairs
 from dedup.paragraphs import split_sentences
 
 from conftest import SEEDS, SHARED
@@ -421,3 +424,27 @@ def test_one_word_in_eight_rewritten_is_still_a_copy() -> None:
         for i in range(0, len(words), 8):
             words[i + rng.randrange(min(8, len(words) - i))] = rng.choice(["however", "nearly", "official", "report"])
         assert_pair_found(original, " ".join(words))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 300), st.integers(1, 6), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_candidate_pairs_connect_every_bucket_with_distinct_sorted_pairs(rows: int, bands: int, spread: int, seed: int) -> None:
+    keys = np.random.default_rng(seed).integers(0, spread, size=(rows, bands)).astype(np.uint64)
+    pairs = candidate_pairs(keys)
+    assert pairs.shape[1:] == (2,) and (pairs[:, 0] < pairs[:, 1]).all()
+    assert [tuple(p) for p in pairs.tolist()] == sorted(set(map(tuple, pairs.tolist())))  # sorted, no repeats
+    assert all((keys[a] == keys[b]).any() for a, b in pairs.tolist())  # every pair shares a band key
+    assert len(pairs) <= 2 * rows * bands  # linear in the buckets' sizes, not quadratic
+    parent = list(range(rows))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in pairs.tolist():
+        parent[find(b)] = find(a)
+    for band in range(bands):  # the members of each bucket end up connected
+        for key in np.unique(keys[:, band]).tolist():
+            members = np.flatnonzero(keys[:, band] == key).tolist()
+            assert len({find(m) for m in members}) == 1

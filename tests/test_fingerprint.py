@@ -9,9 +9,23 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.fingerprint import band_keys, exact_key, lsh_params, normalise, shingle_hashes, signatures
+from dedup import DuplicateConfig
+from dedup.fingerprint import (
+    SHINGLES_PER_BLOCK,
+    Fingerprints,
+    band_keys,
+    concatenate,
+    exact_key,
+    fingerprint,
+    lsh_params,
+    normalise,
+    shingle_hashes,
+    signatures,
+)
 
-CHUNK = 1 << 15  # the number of shingles fingerprint.signatures processes at once
+from conftest import SEEDS
+
+CHUNK = SHINGLES_PER_BLOCK  # the number of shingles fingerprint.signatures processes at once
 
 
 def datasketch_signature(hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
@@ -216,3 +230,34 @@ def test_lsh_params_equal_datasketch(threshold: float, num_perm: int, weights: t
 
 def test_default_lsh_params() -> None:
     assert lsh_params(0.5, 128, 0.3, 0.7) == (25, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=200), max_size=12), st.integers(1, 6))
+def test_batched_fingerprints_equal_one_text_at_a_time(texts: list[str], min_words: int) -> None:
+    """fingerprint() hashes the shingles of all texts in one pass; each signature must be the one
+    computed from that text's own shingle hashes (the way datasketch is checked above)."""
+    dup = DuplicateConfig(min_words=min_words)
+    f = fingerprint(texts, dup)
+    for i, text in enumerate(texts):
+        norm = normalise(text)
+        if f.sig_rows[i] >= 0:
+            assert np.array_equal(f.sigs[f.sig_rows[i]], signatures([shingle_hashes(norm)])[0])
+        assert (f.sig_rows[i] >= 0) == (len(norm.split()) >= min_words)
+
+
+def test_concatenated_parts_equal_the_fingerprints_of_the_whole() -> None:
+    texts = [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n") if line.strip()]
+    dup = DuplicateConfig()
+    whole = fingerprint(texts, dup)
+    parts = [fingerprint(texts[k : k + 7], dup) for k in range(0, len(texts), 7)]
+    joined = concatenate(parts, dup.num_perm, release=True)
+    assert parts == []  # released as they were copied
+    for name in Fingerprints.__slots__:
+        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name), err_msg=name)
+    assert joined.nbytes == whole.nbytes > 0
+    rows = np.array([5, 0, len(texts) - 1, 5])
+    picked = joined.select(rows)
+    assert [picked.sentences(i) for i in range(4)] == [whole.sentences(int(r)) for r in rows]
+    assert [picked.facts(i) for i in range(4)] == [whole.facts(int(r)) for r in rows]
+    np.testing.assert_array_equal(picked.sigs[picked.sig_rows[picked.sig_rows >= 0]], whole.sigs[whole.sig_rows[rows][whole.sig_rows[rows] >= 0]])

@@ -10,12 +10,12 @@ import unicodedata
 
 import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252")
 import pytest
-from ftfy import fix_text
+from ftfy import TextFixerConfig, fix_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup import repair_text
-from dedup.repair import CONSERVATIVE, normalise_spaces, repair_lines
+from dedup.repair import AGGRESSIVE, CONSERVATIVE, fix_lines, normalise_spaces, repair_lines
 
 from conftest import SEEDS
 
@@ -232,3 +232,15 @@ def test_ascii_with_ampersands_matches_ftfy(lines: list[str]) -> None:
     fixed = fix_text("\n".join(lines), CONSERVATIVE).split("\n")
     if len(fixed) == len(lines):  # an escaped newline takes the line-by-line path instead
         assert repair_lines(lines) == [normalise_spaces(x) for x in fixed]
+
+
+FRAGMENTS = st.sampled_from(["The vote", " is on Sunday.", "&amp;", "&lt;b&gt;", "<b>", "a < b", "&eacute;", "cafÃ©",
+                             "â€™s", "Ã¢â‚¬â„¢", "\u0080\u0093", "\x1b[31mred\x1b[0m", "é", "“quoted”", "ﬁ", "Ｌ", "x"])
+MIXED_LINE = st.lists(FRAGMENTS, max_size=5).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(MIXED_LINE, ASCII_NO_AMP), min_size=1, max_size=8), st.sampled_from([CONSERVATIVE, AGGRESSIVE]))
+def test_calling_ftfy_only_on_lines_that_need_it_equals_ftfy_on_the_whole_text(lines: list[str], fixer: TextFixerConfig) -> None:
+    """ftfy is skipped line by line: the result must be ftfy's on the whole document, "<" state included."""
+    assert fix_lines(lines, fixer) == fix_text("\n".join(lines), fixer)

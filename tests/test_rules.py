@@ -3,13 +3,18 @@ seed articles, and user rule files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.boilerplate import Rule, Stripper, builtin_rules, load_rule_file, load_rules
+from dedup.boilerplate.engine import RuleGroup
 from dedup.boilerplate.rules import UNITS
 from dedup.errors import RuleError
+from dedup.paragraphs import split_sentences
 from dedup.records import Line
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -383,3 +388,50 @@ def test_runaway_rule_counts_as_no_match_and_says_so(tmp_path: Path, caplog: pyt
     with caplog.at_level("WARNING", logger="dedup"):
         assert rule.find("a" * 200 + "c") is None
     assert any(rule.id in record.getMessage() and "no match" in record.getMessage() for record in caplog.records)
+
+
+# --- joined patterns: one call that finds nothing stands for every rule finding nothing -----------------
+
+
+def _texts_for_joined() -> list[str]:
+    """Real lines and sentences (seeds, ../shared/eval pages) and every rule's own examples, whole and cut."""
+    lines = [line.strip() for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n")]
+    eval_file = SEEDS.parent.parent / "shared" / "eval" / "linebench-dev.jsonl"
+    if eval_file.exists():
+        lines += [line for record in eval_file.read_text(encoding="utf-8").splitlines() for line in json.loads(record)["lines"]]
+    examples = [x for rule in RULES for x in (*rule.match, *rule.no_match)]
+    sentences = [line[a:b] for line in lines for a, b in split_sentences(line)]
+    return [t for t in dict.fromkeys(lines + sentences + examples + [x[1:] for x in examples] + [x + " Ok." for x in examples]) if t]
+
+
+JOINED_TEXTS = _texts_for_joined()
+
+
+@pytest.mark.parametrize("unit", [u for u in UNITS if u != "sentence" and sum(r.unit == u for r in RULES) > 1])
+def test_joined_pattern_finds_whatever_a_rule_finds(unit: str) -> None:
+    group = RuleGroup([r for r in RULES if r.unit == unit])
+    assert group.joined is not None
+    found = [t for t in JOINED_TEXTS if any(rule.find(t) is not None for rule in group.rules)]
+    assert len(found) >= len(group.rules)  # the texts exercise every rule
+    assert all(group.may_match(t) for t in found)
+    assert sum(not group.may_match(t) for t in JOINED_TEXTS) > len(JOINED_TEXTS) // 2  # and it rejects most
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*{w for r in RULES for x in r.match for w in x.split()}, "the", "of", ".", ":", "|", "2024", "\u00a9"]),
+                max_size=12).map(" ".join))
+def test_joined_pattern_never_rejects_a_match_on_generated_text(text: str) -> None:
+    for unit in ("line", "suffix", "tail"):
+        group = RuleGroup([r for r in RULES if r.unit == unit])
+        if any(rule.find(text) is not None for rule in group.rules):
+            assert group.may_match(text)
+
+
+def test_patterns_that_cannot_be_joined_are_tried_one_by_one(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "[[rule]]\nid = 'mine.twice'\nfamily = 'mine'\ndescription = 'A word said twice.'\nunit = 'line'\n"
+        "languages = ['en']\npattern = '''(\\w+) \\1'''\nmatch = ['bye bye']\nno_match = ['bye now']\n", encoding="utf-8")
+    rules = (*load_rule_file(path), BY_ID["navigation.skip_link"])
+    group = RuleGroup(list(rules))
+    assert group.joined is None and group.first("bye bye") is rules[0] and group.first("Skip to content") is rules[1]

@@ -48,21 +48,65 @@ class Rule:
     def find(self, text: str) -> tuple[int, int] | None:
         """The span this rule removes from `text` (a line or, for `sentence`, one sentence), or None."""
         try:
-            if self.unit == "prefix":
-                m = self.compiled.match(text[:MAX_MATCH_CHARS], timeout=MATCH_TIMEOUT_S)
-                return (0, m.end()) if m and m.end() > 0 else None
-            if self.unit == "suffix":
-                offset = max(0, len(text) - MAX_MATCH_CHARS)
-                m = self.compiled.search(text[offset:], timeout=MATCH_TIMEOUT_S)
-                return (offset + m.start(), len(text)) if m and m.end() > m.start() else None
-            if len(text) > MAX_MATCH_CHARS:
-                return None
-            m = self.compiled.fullmatch(text, timeout=MATCH_TIMEOUT_S)
-            return (0, len(text)) if m else None
+            m = match_unit(self.compiled, self.unit, text)
         except TimeoutError:
             LOG.warning("rule %s (%s) gave up after %.2f s on a %d-character text; counted as no match",
                         self.id, self.source, MATCH_TIMEOUT_S, len(text))
             return None
+        if m is None:
+            return None
+        if self.unit == "prefix":
+            return (0, m.end()) if m.end() > 0 else None
+        if self.unit == "suffix":
+            offset = max(0, len(text) - MAX_MATCH_CHARS)
+            return (offset + m.start(), len(text)) if m.end() > m.start() else None
+        return 0, len(text)
+
+
+def match_unit(compiled: regex.Pattern[str], unit: str, text: str) -> regex.Match[str] | None:
+    """Match a pattern the way its unit asks: a prefix at the start of (at most) the first
+    MAX_MATCH_CHARS characters, a suffix (compiled reversed) at the end of the last ones, anything else
+    as the whole of a text no longer than that. Raises TimeoutError past MATCH_TIMEOUT_S."""
+    # Arguments by position (string, pos, endpos, concurrent, partial, timeout): `regex` parses them
+    # faster than keywords, and rules are called millions of times.
+    if unit == "prefix":
+        return compiled.match(text[:MAX_MATCH_CHARS], None, None, None, False, MATCH_TIMEOUT_S)
+    if unit == "suffix":
+        return compiled.search(text[max(0, len(text) - MAX_MATCH_CHARS) :], None, None, None, False, MATCH_TIMEOUT_S)
+    if len(text) > MAX_MATCH_CHARS:
+        return None
+    return compiled.fullmatch(text, None, None, None, False, MATCH_TIMEOUT_S)
+
+
+# A pattern's leading global flags ("(?xi)"): scoped to that pattern when patterns are joined.
+GLOBAL_FLAGS_PATTERN = regex.compile(r"\(\?([a-zA-Z]+)\)")
+# What would mean something else once patterns are joined: back references (group numbers shift).
+BACK_REFERENCE_PATTERN = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?&|\(\?R\)|\(\?[1-9]")
+
+
+def join_patterns(rules: tuple[Rule, ...]) -> regex.Pattern[str] | None:
+    """One pattern, for rules of one unit, that matches (as `match_unit` matches) wherever any of them
+    does: each pattern an alternative, its leading flags scoped to it. None when they cannot be joined
+    safely (no rules, a back reference, a global flag inside a pattern).
+
+    >>> rules = load_rules()
+    >>> joined = join_patterns(tuple(r for r in rules if r.unit == "line"))
+    >>> match_unit(joined, "line", "Skip to content") is not None, match_unit(joined, "line", "The vote is on Sunday.")
+    (True, None)
+    """
+    parts = []
+    for rule in rules:
+        found = GLOBAL_FLAGS_PATTERN.match(rule.pattern)
+        flags, body = (found.group(1), rule.pattern[found.end() :]) if found else ("", rule.pattern)
+        if "r" in flags or GLOBAL_FLAGS_PATTERN.search(body) or BACK_REFERENCE_PATTERN.search(body):
+            return None
+        parts.append(f"(?{flags}:{body}{chr(10) if 'x' in flags else ''})")  # a newline ends a verbose comment
+    if not parts:
+        return None
+    try:
+        return compile_pattern("|".join(parts), rules[0].unit)
+    except regex.error:
+        return None
 
 
 def compile_pattern(pattern: str, unit: str) -> regex.Pattern[str]:

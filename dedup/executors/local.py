@@ -1,5 +1,6 @@
-"""Phase A on local worker processes, results in input order, with a bounded number of documents in
-flight so that memory does not grow with the corpus."""
+"""Phase A on local worker processes, results in input order, with a bounded number of chunks in flight
+so that memory does not grow with the corpus. Workers send back compact chunks (arrays, and the
+documents' text already pickled), so the main process does little per document."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
 
 from ..config import DedupConfig
-from ..pipeline import Prepared, Preparer
+from ..pipeline import PreparedChunk, Preparer, chunked
 from ..records import Document
 
-CHUNK_DOCUMENTS = 32
 _worker: Preparer | None = None
 
 
@@ -26,26 +25,22 @@ def _start(config: DedupConfig) -> None:
     _worker = Preparer(config)
 
 
-def _prepare_chunk(docs: list[Document]) -> list[Prepared]:
+def _prepare_chunk(docs: list[Document]) -> PreparedChunk:
     assert _worker is not None, "worker used before its initializer ran"
-    return [_worker.prepare(doc) for doc in docs]
+    return _worker.prepare_chunk(docs)
 
 
-def prepare_in_processes(documents: Iterable[Document], config: DedupConfig, jobs: int) -> Iterator[Prepared]:
+def prepare_in_processes(documents: Iterable[Document], config: DedupConfig, jobs: int) -> Iterator[PreparedChunk]:
     """Prepare documents on `jobs` processes (in this process when jobs is 1); same results either way."""
     if jobs <= 1:
-        preparer = Preparer(config)
-        yield from map(preparer.prepare, documents)
+        yield from map(Preparer(config).prepare_chunk, chunked(documents))
         return
-    docs = iter(documents)
+    chunks = chunked(documents)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=(config,)) as pool:
-        pending: deque[Future[list[Prepared]]] = deque()
+        pending: deque[Future[PreparedChunk]] = deque()
         while True:
-            while len(pending) < 2 * jobs:
-                chunk = list(islice(docs, CHUNK_DOCUMENTS))
-                if not chunk:
-                    break
+            while len(pending) < 4 * jobs and (chunk := next(chunks, None)) is not None:
                 pending.append(pool.submit(_prepare_chunk, chunk))
             if not pending:
                 return
-            yield from pending.popleft().result()
+            yield pending.popleft().result()
