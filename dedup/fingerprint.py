@@ -93,8 +93,14 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _ngram_hashes(values: np.ndarray, size: int) -> np.ndarray:
-    """64-bit hashes of every run of `size` consecutive values (one run when there are fewer)."""
+def ngram_hashes(values: np.ndarray, size: int) -> np.ndarray:
+    """64-bit hashes of every run of `size` consecutive values (one run when there are fewer): a
+    polynomial hash, then MurmurHash3's finaliser.
+
+    >>> h = ngram_hashes(np.array([1, 2, 3, 1, 2], dtype=np.uint64), 2)
+    >>> len(h), bool(h[0] == h[3])
+    (4, True)
+    """
     size = max(1, min(size, len(values)))
     count = len(values) - size + 1
     h = np.zeros(count, dtype=np.uint64)
@@ -116,7 +122,7 @@ def shingle_hashes(normalised: str, shingle: str = "char", size: int = 5) -> np.
         values = _word_values(normalised)
     if len(values) == 0:
         return np.zeros(0, dtype=np.uint32)
-    return np.unique((_ngram_hashes(values, size) >> np.uint64(32)).astype(np.uint32))
+    return np.unique((ngram_hashes(values, size) >> np.uint64(32)).astype(np.uint32))
 
 
 @lru_cache(maxsize=8)
@@ -172,7 +178,7 @@ def char_signatures(texts: list[str], size: int, num_perm: int, seed: int) -> np
     """
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     values = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
-    hashes = (_ngram_hashes(values, size) >> np.uint64(32)).astype(np.uint32)
+    hashes = (ngram_hashes(values, size) >> np.uint64(32)).astype(np.uint32)
     counts = lengths - size + 1  # shingles that start in each text and end in it
     starts = np.cumsum(lengths) - lengths
     ends = np.cumsum(counts)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 
 def parse_args(description: str) -> argparse.Namespace:
@@ -41,6 +42,20 @@ def shingles(text: str, kind: str, size: int) -> set[str]:
         words = norm.split()
         return {" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
     return {norm[i : i + size] for i in range(max(1, len(norm) - size + 1))}
+
+
+def query_then_insert(args: argparse.Namespace, lsh: Any, minhash: Callable[[set[str]], Any]) -> None:
+    """The plain LSH loop: a paragraph whose MinHash (`minhash` of its shingles) has a candidate in `lsh`
+    counts as a duplicate, else it is inserted; then report the counts."""
+    seen = duplicates = 0
+    for key, text in enumerate(paragraphs(args.corpus)):
+        m = minhash(shingles(text, args.shingle, args.shingle_size))
+        seen += 1
+        if lsh.query(m):
+            duplicates += 1
+        else:
+            lsh.insert(key, m)
+    report(paragraphs=seen, duplicates=duplicates)
 
 
 def report(**counts: object) -> None:

@@ -1,24 +1,20 @@
 """datasketch used the plain way: one MinHash per paragraph fed token by token with `update`, then
 `MinHashLSH.query` and `insert`; a paragraph with a candidate is counted as a duplicate (no verification)."""
 
-from common import paragraphs, parse_args, report, shingles
+from common import parse_args, query_then_insert
 from datasketch import MinHash, MinHashLSH
 
 
 def main() -> None:
     args = parse_args(__doc__)
-    lsh = MinHashLSH(num_perm=args.num_perm, params=(args.bands, args.rows))
-    seen = duplicates = 0
-    for key, text in enumerate(paragraphs(args.corpus)):
+
+    def minhash(shingles: set[str]) -> MinHash:
         m = MinHash(num_perm=args.num_perm, seed=args.seed)
-        for shingle in shingles(text, args.shingle, args.shingle_size):
+        for shingle in shingles:
             m.update(shingle.encode("utf-8"))
-        seen += 1
-        if lsh.query(m):
-            duplicates += 1
-        else:
-            lsh.insert(key, m)
-    report(paragraphs=seen, duplicates=duplicates)
+        return m
+
+    query_then_insert(args, MinHashLSH(num_perm=args.num_perm, params=(args.bands, args.rows)), minhash)
 
 
 if __name__ == "__main__":

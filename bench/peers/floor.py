@@ -7,29 +7,11 @@ from itertools import islice
 import numpy as np
 from common import parse_args, report
 
+from dedup.fingerprint import ngram_hashes  # the same vectorised 64-bit hash dedup's shingles use
+
 BASE = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
 BASE_INVERSE = np.uint64(pow(int(BASE), -1, 2**64))
 BATCH = 1000
-
-
-def fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser, element-wise (uint64 arithmetic wraps)."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
-def windows(values: np.ndarray, size: int) -> np.ndarray:
-    """One polynomial hash of every run of `size` consecutive values, mixed."""
-    n = len(values) - size + 1
-    if n <= 0:
-        return fmix64(values[:1].copy())
-    h = values[:n].copy()
-    for k in range(1, size):
-        h = h * BASE + values[k : k + n]
-    return fmix64(h)
 
 
 def word_values(codes: np.ndarray) -> np.ndarray:
@@ -54,7 +36,7 @@ def main() -> None:
             seen += sum(1 for paragraph in text.split("\n") if paragraph.strip())
             codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
             values = word_values(codes) if args.shingle == "word" else codes
-            hashed += len(windows(values, args.shingle_size))
+            hashed += len(ngram_hashes(values, args.shingle_size))
     report(paragraphs=seen, shingles=hashed)
 
 
