@@ -49,6 +49,7 @@ sys.path.insert(0, str(BENCH))
 from corpusgen import DEFAULT_CACHE, ensure_corpus, parse_size  # noqa: E402
 
 from dedup import DedupConfig  # noqa: E402
+from dedup.boilerplate.context import judge  # noqa: E402
 from dedup.corpus import Source, atomic_writer, json_line, read_source  # noqa: E402
 from dedup.fingerprint import lsh_params  # noqa: E402
 from dedup.paragraphs import split_paragraphs  # noqa: E402
@@ -65,7 +66,7 @@ PEERS = {  # name: (script, slow, what it does)
 }
 PEER_PACKAGES = ("datatrove", "text-dedup", "rensa", "datasketch", "spacy", "ftfy")
 DEFAULT_PEERS_PYTHON = os.environ.get("DEDUP_BENCH_PEERS_PYTHON", "/work/venv-peers/bin/python")
-STAGES = ("read", "repair", "strip", "paragraphs", "fingerprint", "write", "cluster")
+STAGES = ("read", "repair", "strip", "context", "paragraphs", "fingerprint", "write", "cluster")
 BATCH_DOCUMENTS = 256
 DEDUP_MAIN = "import sys; from dedup.cli import main; sys.exit(main())"
 
@@ -171,9 +172,9 @@ def measure_dedup(corpus: Corpus, jobs: int, args: argparse.Namespace, work: Pat
     if code:
         return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, None, corpus.bytes / 1e6, corpus.paragraphs,
                    note=f"failed (exit {code}): {tail(work / f'dedup-jobs{jobs}.log')}")
-    removed = [x for x in (work / f"dedup-jobs{jobs}.log").read_text(encoding="utf-8").splitlines() if x.startswith("removed:")]
+    total = [x.split() for x in (work / f"dedup-jobs{jobs}.log").read_text(encoding="utf-8").splitlines() if x.strip().startswith("total ")]
     return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, seconds, corpus.bytes / 1e6, corpus.paragraphs, rss,
-               removed[-1] if removed else "")
+               f"removed {total[-1][1]} pieces ({total[-1][2]} chars)" if total else "")
 
 
 def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]:
@@ -199,6 +200,10 @@ def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]
                 lines, _ = preparer.strip([Line(n, t) for n, t in enumerate(texts, 1)], doc.id)
                 t2 = clock()
                 paragraphs = split_paragraphs(lines, config.paragraphs)
+                t_split = clock()
+                verdicts = judge([p.text for p in paragraphs], page_lines=sum(1 for t in texts if t))
+                paragraphs = [p for p, why in zip(paragraphs, verdicts) if why is None]
+                t_context = clock()
                 drop_repeated_sentences(paragraphs, dup.min_sentence_words)
                 paragraphs = [p for p in paragraphs if p.lines]
                 t3 = clock()
@@ -208,7 +213,8 @@ def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]
                 t5 = clock()
                 times["repair"] += t1 - t0
                 times["strip"] += t2 - t1
-                times["paragraphs"] += t3 - t2
+                times["context"] += t_context - t_split
+                times["paragraphs"] += t3 - t2 - (t_context - t_split)
                 times["fingerprint"] += t4 - t3
                 times["write"] += t5 - t4
     t0 = clock()
@@ -219,8 +225,9 @@ def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]
         "read": "corpus.read_source (JSON decoding)",
         "repair": "repair.repair_lines(split_lines(text))",
         "strip": "Preparer.strip (boilerplate rules)",
+        "context": "context.judge (line model, article span)",
         "paragraphs": "split_paragraphs + drop_repeated_sentences",
-        "fingerprint": "pipeline.fingerprint (normalise, shingles, MinHash)",
+        "fingerprint": "fingerprint.fingerprint (normalise, shingles, MinHash)",
         "write": "corpus.json_line through atomic_writer",
         "cluster": "pipeline.cluster_corpus (LSH, verification)",
     }
