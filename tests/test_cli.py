@@ -292,16 +292,14 @@ def test_error_bad_rules_file(runner, good_first, tmp_path):
     assert_nothing_written(out)
 
 
+def promo_rule(path: Path, pattern: str, example: str) -> Path:
+    """A user rule file with one line rule, `mine.promo`, and one `match` example."""
+    return write(path, "\n".join(["[[rule]]", 'id = "mine.promo"', 'family = "mine"', 'description = "A promo line."',
+                                  'unit = "line"', f"pattern = '''{pattern}'''", f'match = ["{example}"]']) + "\n")
+
+
 def test_error_rules_file_with_failing_example(runner, good_first, tmp_path):
-    rules = write(tmp_path / "mine.toml", "\n".join([
-        "[[rule]]",
-        'id = "mine.promo"',
-        'family = "mine"',
-        'description = "A promo line."',
-        'unit = "line"',
-        "pattern = '''Buy now'''",
-        'match = ["Buy later"]',
-    ]) + "\n")
+    rules = promo_rule(tmp_path / "mine.toml", "Buy now", "Buy later")  # its example does not match
     out = tmp_path / "out"
     assert_user_error(clean(runner, good_first, "--out", out, "--rules", rules), "mine.toml")
     assert_nothing_written(out)
@@ -473,15 +471,7 @@ def test_rules_unknown_family_is_an_error(runner):
 
 
 def test_extra_rules_file_is_listed_and_applied(runner, tmp_path):
-    rules = write(tmp_path / "mine.toml", "\n".join([
-        "[[rule]]",
-        'id = "mine.promo"',
-        'family = "mine"',
-        'description = "A promo line."',
-        'unit = "line"',
-        "pattern = '''(?i)buy now and save'''",
-        'match = ["Buy now and save"]',
-    ]) + "\n")
+    rules = promo_rule(tmp_path / "mine.toml", "(?i)buy now and save", "Buy now and save")
     listed = runner.invoke(main, ["rules", "--rules", str(rules)])
     ok(listed)
     assert "mine.promo" in listed.stdout.split()
