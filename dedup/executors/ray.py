@@ -1,0 +1,80 @@
+"""Phase A as Ray tasks: one task per chunk of documents, a bounded number in flight, results taken in
+input order (so the output is byte for byte the local executor's). A task whose worker process dies is
+retried by Ray itself (`max_retries`). Ray is imported only when this executor runs: it is the optional
+`ray` extra."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from types import ModuleType
+from typing import Any
+
+from ..config import DedupConfig
+from ..errors import ConfigError, WorkerError
+from ..pipeline import PreparedChunk, Preparer, chunked
+from ..records import Document
+
+# Times Ray runs a chunk's task again after its worker process died (killed, out of memory, node lost).
+MAX_RETRIES = 3
+# Tasks in flight per CPU of the cluster: enough to keep every worker busy, few enough that the chunks
+# waiting to be taken in order do not fill the driver's memory.
+TASKS_PER_CPU = 4
+
+_preparers: dict[DedupConfig, Preparer] = {}
+
+
+def prepare_chunk(config: DedupConfig, docs: list[Document]) -> PreparedChunk:
+    """Phase A for one chunk in a Ray worker; the worker builds one Preparer per config and keeps it.
+
+    >>> chunk = prepare_chunk(DedupConfig(), [Document("a", "Skip to content\\nHello there.", "a.txt", 0)])
+    >>> chunk.ids, chunk.counts.tolist()
+    (['a'], [1])
+    """
+    preparer = _preparers.get(config)
+    if preparer is None:
+        preparer = _preparers[config] = Preparer(config)
+    return preparer.prepare_chunk(docs)
+
+
+def import_ray() -> ModuleType:
+    """The ray module, or a ConfigError (exit 2) that names the extra to install."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--executor ray needs Ray, which is not installed: pip install 'dedup-corpus[ray]'") from None
+    return ray
+
+
+def prepare_on_ray(documents: Iterable[Document], config: DedupConfig, ray_address: str | None = None,
+                   task: Callable[[DedupConfig, list[Document]], PreparedChunk] = prepare_chunk) -> Iterator[PreparedChunk]:
+    """Prepare documents as Ray tasks, in input order. Joins the Ray already started in this process, or
+    the cluster at `ray_address` ("auto": the one `ray start` runs on this node), or else starts a local
+    Ray for the run and stops it after. `task` is what a task runs on a chunk (tests pass one that kills
+    its worker, to see Ray retry it); every node needs dedup installed."""
+    ray = import_ray()
+    started = not ray.is_initialized()
+    if started:
+        try:
+            ray.init(address=ray_address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        except ConnectionError as err:
+            raise ConfigError(f"--ray-address {ray_address}: cannot join the Ray cluster there ({err})") from None
+    try:
+        remote = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(task)
+        in_flight = TASKS_PER_CPU * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        config_ref = ray.put(config)
+        chunks = chunked(documents)
+        pending: deque[Any] = deque()
+        while True:
+            while len(pending) < in_flight and (chunk := next(chunks, None)) is not None:
+                pending.append(remote.remote(config_ref, chunk))
+            if not pending:
+                return
+            try:
+                yield ray.get(pending.popleft())
+            except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError, ray.exceptions.OutOfMemoryError) as err:
+                raise WorkerError(f"a Ray task died {MAX_RETRIES + 1} times (killed, or out of memory?); nothing was written: "
+                                  f"{type(err).__name__}") from None
+    finally:
+        if started:
+            ray.shutdown()
