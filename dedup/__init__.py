@@ -15,7 +15,7 @@ from typing import Any
 from .boilerplate import Stripper, load_rules
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
 from .errors import ConfigError, DedupError, InputError, RuleError, WorkerError
-from .executors import preparer_for
+from .executors import executor_for
 from .index import CorruptIndexError, Index, load_index, save_index
 from .pipeline import Cleaned, cluster_corpus, fingerprint, run
 from .records import Document, Line, Removal
@@ -127,7 +127,8 @@ def clean_corpus(
     """
     config = DedupConfig.from_options(config, **options)
     documents = (_as_document(doc, i, text_field, id_field) for i, doc in enumerate(docs))
-    return run(documents, config, preparer_for(config, executor, jobs, ray_address), index)
+    work = executor_for(config, executor, jobs, ray_address)
+    return run(documents, config, work.prepare_all, index, map_bands=work.map_bands)
 
 
 def _as_document(doc: str | Mapping[str, Any] | Document, order: int, text_field: str, id_field: str) -> Document:

@@ -24,7 +24,7 @@ from .boilerplate import load_rules
 from .config import DedupConfig
 from .corpus import Source, atomic_file, atomic_writer, discover, json_line, read_source, remove_temporary, to_json
 from .errors import ConfigError, WorkerError, where
-from .executors import preparer_for
+from .executors import executor_for
 from .index import load_index, save_index
 from .parquet_io import ParquetMirror
 from .pipeline import Cleaned, Preparer, run
@@ -114,7 +114,8 @@ def clean_files(
     other files stay) or `resume` (finish the interrupted run recorded there, to the same result). With
     `index` (a folder), paragraphs kept by earlier runs are removed too, and the folder is updated with
     this run's kept paragraphs once all output is written. Phase A runs on `jobs` local processes, or as
-    tasks on Ray with `executor="ray"` (the cluster at `ray_address`, else a local Ray): same result.
+    tasks on Ray with `executor="ray"`, with phase B's band grouping (the cluster at `ray_address`, else
+    a local Ray): same result.
     """
     if on_error not in ON_ERROR:
         raise ConfigError(f"on_error must be fail or skip, not {on_error!r}")
@@ -125,7 +126,7 @@ def clean_files(
     skip = (failed or warn) if on_error == "skip" else None
     sources = discover(inputs, out, warn, skip)
     Preparer(config)  # load and check every rule here, before any worker starts
-    prepare_all = preparer_for(config, executor, jobs, ray_address)
+    work = executor_for(config, executor, jobs, ray_address)
     kept_before = load_index(index, config.duplicates, [*inputs, out]) if index is not None else None
     out_dir = Path(out)
     to_stdout = out == STDIO
@@ -152,7 +153,7 @@ def clean_files(
 
     summary = Summary()
     manifest = None if to_stdout else Manifest(out_dir / MANIFEST, key, len(sources))
-    cleaned = run(documents(), config, prepare_all, kept_before)
+    cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
     try:
         ahead = next(cleaned, None)  # phases A and B: every input is read before anything is written
     except BrokenProcessPool:

@@ -10,6 +10,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -17,7 +18,9 @@ import ray
 
 from dedup import DedupConfig, WorkerError, clean_corpus
 from dedup.cli import main
-from dedup.executors.ray import MAX_RETRIES, prepare_chunk, prepare_on_ray
+from dedup.cluster import candidate_pairs, each_band
+from dedup.executors.ray import MAX_RETRIES, bands_on_ray, prepare_chunk, prepare_on_ray
+from dedup.fingerprint import band_keys, fingerprint
 from dedup.pipeline import run
 from dedup.records import Document
 
@@ -147,6 +150,16 @@ def test_a_task_that_always_dies_stops_the_run_with_a_worker_error(tmp_path):
     with pytest.raises(WorkerError, match="a Ray task died 4 times"):
         list(run(page_documents(200), config, lambda d: prepare_on_ray(d, config, task=task)))
     assert len(list(tmp_path.iterdir())) == MAX_RETRIES + 1
+
+
+def test_one_ray_task_per_band_finds_the_candidate_pairs_of_this_process():
+    config = DedupConfig().duplicates
+    prints = fingerprint([text for doc in page_documents(600) for text in doc.text.split("\n")], config)
+    keys = band_keys(prints.sigs, 16, 8)
+    local = list(each_band(keys))
+    assert [codes.tolist() for codes in bands_on_ray(keys)] == [codes.tolist() for codes in local]
+    pairs = candidate_pairs(keys, bands_on_ray)
+    assert len(pairs) > 100 and np.array_equal(pairs, candidate_pairs(keys))
 
 
 def test_the_api_takes_the_same_names(seed_texts):

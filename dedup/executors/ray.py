@@ -1,7 +1,7 @@
-"""Phase A as Ray tasks: one task per chunk of documents, a bounded number in flight, results taken in
-input order (so the output is byte for byte the local executor's). A task whose worker process dies is
-retried by Ray itself (`max_retries`). Ray is imported only when this executor runs: it is the optional
-`ray` extra."""
+"""Phases A and B's band grouping as Ray tasks: one task per chunk of documents (phase A), then one per
+LSH band (its candidate pairs); a bounded number in flight, results taken in order, so the output is
+byte for byte the local executor's. A task whose worker process dies is retried by Ray itself
+(`max_retries`). Ray is imported only when this executor runs: it is the optional `ray` extra."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
+from ..cluster import band_pairs
 from ..config import DedupConfig
 from ..errors import ConfigError, WorkerError
 from ..pipeline import PreparedChunk, Preparer, chunked
@@ -46,35 +49,50 @@ def import_ray() -> ModuleType:
     return ray
 
 
-def prepare_on_ray(documents: Iterable[Document], config: DedupConfig, ray_address: str | None = None,
-                   task: Callable[[DedupConfig, list[Document]], PreparedChunk] = prepare_chunk) -> Iterator[PreparedChunk]:
-    """Prepare documents as Ray tasks, in input order. Joins the Ray already started in this process, or
-    the cluster at `ray_address` ("auto": the one `ray start` runs on this node), or else starts a local
-    Ray for the run and stops it after. `task` is what a task runs on a chunk (tests pass one that kills
-    its worker, to see Ray retry it); every node needs dedup installed."""
+def join_ray(ray_address: str | None = None) -> ModuleType:
+    """Ray, joined: the Ray already started in this process, or the cluster at `ray_address` ("auto": the
+    one `ray start` runs on this node), or else a local Ray on this machine's CPUs, which stays up for
+    later runs in this process until it exits (Ray stops it then) or `ray.shutdown()`."""
     ray = import_ray()
-    started = not ray.is_initialized()
-    if started:
+    if not ray.is_initialized():
         try:
             ray.init(address=ray_address, include_dashboard=False, log_to_driver=False, configure_logging=False)
         except ConnectionError as err:
             raise ConfigError(f"--ray-address {ray_address}: cannot join the Ray cluster there ({err})") from None
-    try:
-        remote = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(task)
-        in_flight = TASKS_PER_CPU * max(1, int(ray.cluster_resources().get("CPU", 1)))
-        config_ref = ray.put(config)
-        chunks = chunked(documents)
-        pending: deque[Any] = deque()
-        while True:
-            while len(pending) < in_flight and (chunk := next(chunks, None)) is not None:
-                pending.append(remote.remote(config_ref, chunk))
-            if not pending:
-                return
-            try:
-                yield ray.get(pending.popleft())
-            except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError, ray.exceptions.OutOfMemoryError) as err:
-                raise WorkerError(f"a Ray task died {MAX_RETRIES + 1} times (killed, or out of memory?); nothing was written: "
-                                  f"{type(err).__name__}") from None
-    finally:
-        if started:
-            ray.shutdown()
+    return ray
+
+
+def in_order(ray: ModuleType, function: Callable[..., Any], calls: Iterable[tuple[Any, ...]], per_cpu: int) -> Iterator[Any]:
+    """function(*args) for each of `calls` as Ray tasks, results in the calls' order, at most `per_cpu`
+    tasks per CPU of the cluster in flight; a task is retried MAX_RETRIES times when its worker dies."""
+    remote = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(function)
+    in_flight = per_cpu * max(1, int(ray.cluster_resources().get("CPU", 1)))
+    calls = iter(calls)
+    pending: deque[Any] = deque()
+    while True:
+        while len(pending) < in_flight and (args := next(calls, None)) is not None:
+            pending.append(remote.remote(*args))
+        if not pending:
+            return
+        try:
+            yield ray.get(pending.popleft())
+        except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError, ray.exceptions.OutOfMemoryError) as err:
+            raise WorkerError(f"a Ray task died {MAX_RETRIES + 1} times (killed, or out of memory?); nothing was written: "
+                              f"{type(err).__name__}") from None
+
+
+def prepare_on_ray(documents: Iterable[Document], config: DedupConfig, ray_address: str | None = None,
+                   task: Callable[[DedupConfig, list[Document]], PreparedChunk] = prepare_chunk) -> Iterator[PreparedChunk]:
+    """Prepare documents as Ray tasks, one per chunk, in input order (joining Ray as join_ray does).
+    `task` is what a task runs on a chunk (tests pass one that kills its worker, to see Ray retry it);
+    every node needs dedup installed."""
+    ray = join_ray(ray_address)
+    config_ref = ray.put(config)
+    yield from in_order(ray, task, ((config_ref, chunk) for chunk in chunked(documents)), TASKS_PER_CPU)
+
+
+def bands_on_ray(keys: np.ndarray, ray_address: str | None = None) -> Iterator[np.ndarray]:
+    """cluster.band_pairs of each band (column) of `keys` as one Ray task per band, at most one per CPU
+    in flight: a task gets its band's keys and returns that band's candidate pairs as int64 codes."""
+    ray = join_ray(ray_address)
+    yield from in_order(ray, band_pairs, ((np.ascontiguousarray(keys[:, band]),) for band in range(keys.shape[1])), 1)
