@@ -175,7 +175,10 @@ def test_without_ray_the_executor_is_a_one_line_error_naming_the_extra(runner, t
     assert not (tmp_path / "out").exists()
 
 
-def test_ray_address_needs_the_ray_executor(runner, tmp_path):
-    result = clean(runner, SEEDS, "--out", tmp_path / "out", "--ray-address", "auto")
+@pytest.mark.parametrize(("options", "message"), [(["--ray-address", "auto"], "--ray-address is for --executor ray"),
+                                                   (["--executor", "ray", "--jobs", "2"], "--jobs is for --executor local")])
+def test_options_of_the_other_executor_are_refused(runner, tmp_path, options, message):
+    result = clean(runner, SEEDS, "--out", tmp_path / "out", *options)
     assert result.exit_code == 2
-    assert "--ray-address is for --executor ray" in result.stderr
+    assert result.stderr.startswith(f"dedup: error: {message}") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -41,6 +41,8 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
             raise ConfigError("--ray-address is for --executor ray")
         return Executor(lambda docs: prepare_in_processes(docs, config, jobs))
     if executor == "ray":
+        if jobs != 1:
+            raise ConfigError("--jobs is for --executor local; with --executor ray the tasks use every CPU of the Ray cluster")
         from .ray import bands_on_ray, import_ray, prepare_on_ray
 
         import_ray()  # a missing extra is a usage error now, before any input is read
