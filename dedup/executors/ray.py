@@ -5,6 +5,7 @@ byte for byte the local executor's. A task whose worker process dies is retried 
 
 from __future__ import annotations
 
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
@@ -23,6 +24,8 @@ MAX_RETRIES = 3
 # Tasks in flight per CPU of the cluster: enough to keep every worker busy, few enough that the chunks
 # waiting to be taken in order do not fill the driver's memory.
 TASKS_PER_CPU = 4
+# How long --ray-address HOST:PORT may take to accept a connection.
+CONNECT_TIMEOUT_S = 10.0
 
 _preparers: dict[DedupConfig, Preparer] = {}
 
@@ -55,11 +58,30 @@ def join_ray(ray_address: str | None = None) -> ModuleType:
     later runs in this process until it exits (Ray stops it then) or `ray.shutdown()`."""
     ray = import_ray()
     if not ray.is_initialized():
+        _check_reachable(ray_address)
         try:
             ray.init(address=ray_address, include_dashboard=False, log_to_driver=False, configure_logging=False)
         except ConnectionError as err:
             raise ConfigError(f"--ray-address {ray_address}: cannot join the Ray cluster there ({err})") from None
     return ray
+
+
+def _check_reachable(ray_address: str | None) -> None:
+    """A ConfigError when `ray_address` is host:port and nothing listens there (Ray itself would keep
+    trying to connect for minutes).
+
+    >>> _check_reachable("127.0.0.1:1")
+    Traceback (most recent call last):
+    dedup.errors.ConfigError: --ray-address 127.0.0.1:1: no Ray cluster answers there (Connection refused); start one with `ray start --head`
+    """
+    host, _, port = (ray_address or "").rpartition(":")
+    if not host or not port.isdigit() or "://" in ray_address:  # "auto", "ray://...": Ray's own to resolve
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as err:
+        raise ConfigError(f"--ray-address {ray_address}: no Ray cluster answers there ({err.strerror or err}); "
+                          "start one with `ray start --head`") from None
 
 
 def in_order(ray: ModuleType, function: Callable[..., Any], calls: Iterable[tuple[Any, ...]], per_cpu: int) -> Iterator[Any]:
