@@ -19,10 +19,12 @@ import ray
 from dedup import DedupConfig, WorkerError, clean_corpus
 from dedup.cli import main
 from dedup.cluster import candidate_pairs, each_band
+from dedup.corpus import discover
 from dedup.executors.ray import MAX_RETRIES, bands_on_ray, prepare_chunk, prepare_on_ray
 from dedup.fingerprint import band_keys, fingerprint
 from dedup.pipeline import run
 from dedup.records import Document
+from dedup.runner import MANIFEST, run_key
 
 from conftest import CLEANED, SEEDS, SHARED, write, write_jsonl
 
@@ -111,6 +113,25 @@ def test_a_generated_corpus_of_thousands_of_documents_is_byte_identical_to_local
     assert 300 < len(names[4:]) < 480  # a text file left empty is not written
     reasons = [json.loads(line)["reason"] for line in outs["local"][1].decode("utf-8").splitlines()]
     assert reasons.count("duplicate") >= 300 and reasons.count("boilerplate") >= 100
+
+
+def test_a_run_interrupted_after_some_sources_resumes_on_ray_to_the_same_bytes(runner, tmp_path):
+    root = tmp_path / "in"
+    generated_corpus(root, documents=600)
+    out = tmp_path / "out"
+    assert clean(runner, root, "--out", out, "--report", tmp_path / "report.jsonl").exit_code == 0
+    expected = files_under(out)
+    sources = discover([root])
+    # As a run interrupted after its first 3 sources leaves --out: those written, the manifest, no more.
+    for source in sources[3:]:
+        (out / source.output).unlink(missing_ok=True)
+    key = run_key(sources, DedupConfig(), "text", "id", "fail")
+    write(out / MANIFEST, json.dumps({"format": 1, "key": key, "sources": len(sources), "done": 3}) + "\n")
+    before = {name: (out / name).stat().st_mtime_ns for name in files_under(out) if name != MANIFEST}
+    result = clean(runner, root, "--out", out, "--report", tmp_path / "report.jsonl", "--executor", "ray", "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert files_under(out) == expected
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == before  # the completed sources were not rewritten
 
 
 def page_documents(count: int = 400) -> list[Document]:
