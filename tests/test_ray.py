@@ -54,6 +54,13 @@ def test_seeds_on_ray_are_the_committed_cleaned_folder(runner, tmp_path):
     assert "duplicate" in (out / "report.jsonl").read_text(encoding="utf-8")
 
 
+def test_stdout_on_ray_holds_only_the_cleaned_records(runner):
+    on_ray = clean(runner, SEEDS, "--out", "-", "--executor", "ray", "--quiet")
+    local = clean(runner, SEEDS, "--out", "-", "--quiet")
+    assert on_ray.exit_code == local.exit_code == 0
+    assert on_ray.stdout == local.stdout and len(on_ray.stdout.splitlines()) == 5
+
+
 def source_lines() -> list[str]:
     """Real lines: the seeds', and the pages' of ../shared/eval when present (boilerplate and prose)."""
     lines = [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
