@@ -4,7 +4,8 @@
                                [--skip-slow-above 100MB] [--no-stages] [--repeat N] [--json out.json]
 
 For each size, on the same corpus (bench/corpusgen.py, cached under --cache-dir):
-- dedup end to end: `dedup clean CORPUS --out DIR --jobs 1` and `--jobs 2`, each as a subprocess;
+- dedup end to end: `dedup clean CORPUS --out DIR --jobs 1`, `--jobs 2` and `--executor ray` (a local Ray,
+  started and stopped by the run), each as a subprocess;
 - dedup's stages alone, in this process, with dedup's own functions, a batch of documents at a time:
   read (corpus.read_source), repair (repair.repair_lines), strip (Preparer.strip), paragraphs
   (split_paragraphs and drop_repeated_sentences), fingerprint (pipeline.fingerprint), write (json_line of
@@ -25,6 +26,7 @@ Wall-clock times on a shared machine are noisy: compare the ratios measured in o
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -161,20 +163,24 @@ def dedup_options(args: argparse.Namespace) -> list[str]:
             "--num-perm", str(args.num_perm)]
 
 
-def measure_dedup(corpus: Corpus, jobs: int, args: argparse.Namespace, work: Path) -> Row:
-    out = work / f"dedup-jobs{jobs}"
+def measure_dedup(corpus: Corpus, options: list[str], args: argparse.Namespace, work: Path) -> Row:
+    """`dedup clean` with `options` (--jobs N, or --executor ray) as a subprocess."""
+    name = "dedup " + " ".join(options)
+    slug = "dedup" + "".join(options).replace("-", "_")
+    out, log = work / slug, work / f"{slug}.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-c", DEDUP_MAIN, "clean", str(corpus.path), "--out", str(out), "--jobs", str(jobs),
+    command = [sys.executable, "-c", DEDUP_MAIN, "clean", str(corpus.path), "--out", str(out), *options,
                "--no-progress", *dedup_options(args)]
-    seconds, rss, code = run_measured(command, work / f"dedup-jobs{jobs}.log", env)
+    seconds, rss, code = run_measured(command, log, env)
     shutil.rmtree(out, ignore_errors=True)
     does = "repair, strip, repeats, near-duplicates, write"
     if code:
-        return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, None, corpus.bytes / 1e6, corpus.paragraphs,
-                   note=f"failed (exit {code}): {tail(work / f'dedup-jobs{jobs}.log')}")
-    total = [x.split() for x in (work / f"dedup-jobs{jobs}.log").read_text(encoding="utf-8").splitlines() if x.strip().startswith("total ")]
-    return Row(corpus.size, "dedup", f"dedup --jobs {jobs}", does, seconds, corpus.bytes / 1e6, corpus.paragraphs, rss,
-               f"removed {total[-1][1]} pieces ({total[-1][2]} chars)" if total else "")
+        return Row(corpus.size, "dedup", name, does, None, corpus.bytes / 1e6, corpus.paragraphs, note=f"failed (exit {code}): {tail(log)}")
+    total = [x.split() for x in log.read_text(encoding="utf-8").splitlines() if x.strip().startswith("total ")]
+    note = f"removed {total[-1][1]} pieces ({total[-1][2]} chars)" if total else ""
+    if "--executor" in options:
+        note = f"a local Ray on {os.cpu_count()} CPUs, started and stopped by the run; {note}"
+    return Row(corpus.size, "dedup", name, does, seconds, corpus.bytes / 1e6, corpus.paragraphs, rss, note)
 
 
 def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]:
@@ -289,7 +295,12 @@ def fastest(runs: Iterable[Row]) -> Row:
 def measure_round(corpus: Corpus, args: argparse.Namespace, config: DedupConfig, work: Path) -> list[Row]:
     rows = Rows()
     for jobs in (1, 2):
-        rows.append(measure_dedup(corpus, jobs, args, work))
+        rows.append(measure_dedup(corpus, ["--jobs", str(jobs)], args, work))
+    if importlib.util.find_spec("ray") is not None:
+        rows.append(measure_dedup(corpus, ["--executor", "ray"], args, work))
+    else:
+        rows.append(Row(corpus.size, "dedup", "dedup --executor ray", "", None, corpus.bytes / 1e6, corpus.paragraphs,
+                        note="skipped: Ray is not installed (pip install 'dedup-corpus[ray]')"))
     if args.stages:
         rows.extend(measure_stages(corpus, config, work))
     rows.append(measure_script("floor", "floor", "read, split, one vectorised 64-bit hash per shingle", sys.executable,

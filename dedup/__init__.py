@@ -15,7 +15,7 @@ from typing import Any
 from .boilerplate import Stripper, load_rules
 from .config import BoilerplateConfig, DedupConfig, DuplicateConfig, RepairConfig
 from .errors import ConfigError, DedupError, InputError, RuleError, WorkerError
-from .executors import prepare_in_processes
+from .executors import executor_for
 from .index import CorruptIndexError, Index, load_index, save_index
 from .pipeline import Cleaned, cluster_corpus, fingerprint, run
 from .records import Document, Line, Removal
@@ -106,6 +106,8 @@ def clean_corpus(
     text_field: str = "text",
     id_field: str = "id",
     jobs: int = 1,
+    executor: str = "local",
+    ray_address: str | None = None,
     index: Index | None = None,
     **options: Any,
 ) -> Iterator[Cleaned]:
@@ -113,7 +115,8 @@ def clean_corpus(
 
     Documents are strings, mappings with a text field (other fields are carried in `Cleaned.fields`),
     or Document records. Yields one Cleaned per document, in input order; its `text` is None when
-    nothing was left. `jobs` worker processes share phase A; the result does not depend on it. With an
+    nothing was left. `jobs` worker processes share phase A, or Ray tasks with `executor="ray"` (on the
+    cluster at `ray_address`, else a local Ray); the result does not depend on either. With an
     `index` (load_index), copies of its paragraphs go too and the kept paragraphs are added to it
     (save_index writes it).
 
@@ -124,7 +127,8 @@ def clean_corpus(
     """
     config = DedupConfig.from_options(config, **options)
     documents = (_as_document(doc, i, text_field, id_field) for i, doc in enumerate(docs))
-    return run(documents, config, lambda d: prepare_in_processes(d, config, jobs), index)
+    work = executor_for(config, executor, jobs, ray_address)
+    return run(documents, config, work.prepare_all, index, map_bands=work.map_bands)
 
 
 def _as_document(doc: str | Mapping[str, Any] | Document, order: int, text_field: str, id_field: str) -> Document:

@@ -19,6 +19,7 @@ from .boilerplate import Stripper, load_rules
 from .config import DedupConfig, DuplicateConfig
 from .corpus import Source, atomic_writer
 from .errors import ConfigError, DedupError, Terminated
+from .executors import EXECUTORS
 from .fingerprint import lsh_params
 from .html_report import render_html
 from .pipeline import Cleaned
@@ -175,6 +176,10 @@ def main() -> None:
 @click.option("--index", type=click.Path(file_okay=False),
               help="Folder of the fingerprints of paragraphs kept before: their copies go too; this run's kept paragraphs are added.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="Where phase A runs: local worker processes (--jobs), or Ray tasks, with the LSH band grouping (pip install 'dedup-corpus[ray]').")
+@click.option("--ray-address", metavar="ADDRESS",
+              help="Ray cluster to join with --executor ray (auto: the one `ray start` runs here) [default: start a local Ray].")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress on stderr [default: when stderr is a terminal, not in CI (CI set) and not --quiet].")
 @click.option("--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
@@ -187,7 +192,7 @@ def main() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Also print what the run does (info messages).")
 @_config_option
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
-          progress: bool | None, index: str | None, on_error: str, overwrite: bool, resume: bool,
+          executor: str, ray_address: str | None, progress: bool | None, index: str | None, on_error: str, overwrite: bool, resume: bool,
           report_html: str | None, quiet: bool, verbose: bool, **options: Any) -> None:
     """Clean INPUT (folders, .txt, .jsonl, .jsonl.gz or .parquet files; - for JSONL on stdin) into --out.
 
@@ -214,7 +219,7 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
         with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
             report_path = report or (str(Path(tmp) / "report.jsonl") if report_html else None)
             summary = clean_files(list(inputs), out, config, report=report_path, text_field=text_field, id_field=id_field,
-                                  jobs=jobs, progress=Progress(show), warn=LOG.warning, index=index,
+                                  jobs=jobs, executor=executor, ray_address=ray_address, progress=Progress(show), warn=LOG.warning, index=index,
                                   on_error=on_error, failed=failed.append, overwrite=overwrite, resume=resume)
             LOG.info("wrote %d documents to %s", summary.documents_out, out)
             if report:

@@ -5,7 +5,7 @@ signatures and paragraph numbers."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +47,7 @@ MIN_FACT_CHANGES = 3
 MAX_CONTAINERS = 64
 
 
-def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int) -> list[Match]:
+def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int, map_bands: MapBands | None = None) -> list[Match]:
     """Decide which paragraphs are duplicates of another, kept one.
 
     Exact copies go first, then near-duplicates: within a cluster the best-ranked paragraph is kept and
@@ -56,7 +56,7 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     pairwise-similar paragraphs never remove a paragraph unlike everything kept). Last, a paragraph whose
     sentences all stand in one longer paragraph goes as contained in it. Every Match points at a
     paragraph that is kept; a `fixed` paragraph is never removed. Returns one Match per removed
-    paragraph, ordered by `removed`.
+    paragraph, ordered by `removed`. `map_bands` groups the LSH bands (in this process by default).
     """
     prints = table.prints
     members = np.flatnonzero(prints.eligible)
@@ -71,7 +71,7 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     reps = order[starts]
     reps = reps[prints.sig_rows[reps] >= 0]
     reps = reps[np.argsort(table.rank[reps], kind="stable")]
-    near = _near_duplicates(table, reps, threshold, bands, rows)
+    near = _near_duplicates(table, reps, threshold, bands, rows, map_bands or each_band)
     matches.update((m.removed, m) for m in near)
     matches.update((m.removed, m) for m in _contained(table, matches))
     return [_resolve(matches, matches[g]) for g in sorted(matches)]
@@ -115,32 +115,56 @@ def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Mat
                 break
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats, sorted.
+# Maps band_pairs over the columns of a band-key matrix (one column per band), yielding each band's codes
+# in any order: in this process by default, or as one Ray task per band (executors/ray.py).
+MapBands = Callable[[np.ndarray], Iterable[np.ndarray]]
+
+
+def band_pairs(column: np.ndarray) -> np.ndarray:
+    """The pairs of rows that share a key in one band, as sorted distinct int64 codes i * rows + j (i < j).
 
     Within a bucket each member is paired with the bucket's first member and with its predecessor, not
     with every other member: linear in the bucket's size, and a bucket of near-copies stays connected.
-    Pairs are kept as one int64 code each (i * rows + j) and merged band by band, so memory holds the
-    distinct pairs, not one copy per band they share.
+
+    >>> band_pairs(np.array([7, 3, 7, 7, 3], dtype=np.uint64)).tolist()  # buckets {0, 2, 3} and {1, 4}
+    [2, 3, 9, 13]
+    """
+    n = np.int64(len(column))
+    order = np.argsort(column, kind="stable")
+    column = column[order]
+    same = column[1:] == column[:-1]
+    if not same.any():
+        return np.zeros(0, dtype=np.int64)
+    run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), np.arange(len(order)), 0))
+    later = np.flatnonzero(same) + 1
+    first = np.concatenate((order[later - 1], order[run_start[later]]))
+    second = np.concatenate((order[later], order[later]))
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    return np.unique((low * n + high)[low != high])
+
+
+def each_band(keys: np.ndarray) -> Iterator[np.ndarray]:
+    """band_pairs of each band of `keys`, one after the other in this process."""
+    for band in range(keys.shape[1]):
+        yield band_pairs(keys[:, band])
+
+
+def candidate_pairs(keys: np.ndarray, map_bands: MapBands = each_band) -> np.ndarray:
+    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats, sorted.
+
+    Each band's pairs (band_pairs, mapped over the bands by `map_bands`) come as one int64 code per pair
+    and are merged as they come, so memory holds the distinct pairs, not one copy per band they share;
+    the merge is a set union, so the result does not depend on where or in which order bands ran.
     """
     n = np.int64(len(keys))
     codes = np.zeros(0, dtype=np.int64)
-    for band in range(keys.shape[1]):
-        order = np.argsort(keys[:, band], kind="stable")
-        column = keys[order, band]
-        same = column[1:] == column[:-1]
-        if not same.any():
-            continue
-        run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), np.arange(len(order)), 0))
-        later = np.flatnonzero(same) + 1
-        first = np.concatenate((order[later - 1], order[run_start[later]]))
-        second = np.concatenate((order[later], order[later]))
-        low, high = np.minimum(first, second), np.maximum(first, second)
-        codes = np.union1d(codes, (low * n + high)[low != high])
+    for found in map_bands(keys):
+        codes = np.union1d(codes, found)
     return np.stack((codes // n, codes % n), axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
 
 
-def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, bands: int, rows: int) -> Iterator[Match]:
+def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, bands: int, rows: int,
+                     map_bands: MapBands) -> Iterator[Match]:
     """Yield a Match for every representative (given best ranked first) that is a verified
     near-duplicate of a kept one.
 
@@ -157,7 +181,7 @@ def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, 
     sigs, rep_rows = prints.sigs, prints.sig_rows[reps]  # representative i's signature: sigs[rep_rows[i]] (no copy)
     rep_lengths = prints.lengths[reps]
     rep_facts = _Facts(prints, reps)
-    pairs = candidate_pairs(band_keys(sigs, bands, rows, rep_rows))
+    pairs = candidate_pairs(band_keys(sigs, bands, rows, rep_rows), map_bands)
     similar = pairs[_similarity(sigs, rep_rows[pairs]) >= threshold]
     similar = similar[[facts_agree(rep_facts[a], rep_facts[b]) for a, b in similar.tolist()]].reshape(-1, 2)
     parent = list(range(len(reps)))

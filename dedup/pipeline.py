@@ -20,7 +20,7 @@ import numpy as np
 from .boilerplate import Stripper, load_rules
 from .boilerplate.context import judge
 from .boilerplate.engine import is_prose
-from .cluster import Match, ParagraphTable, find_clusters
+from .cluster import MapBands, Match, ParagraphTable, find_clusters
 from .config import DedupConfig, ParagraphMode
 from .fingerprint import Fingerprints, concatenate, exact_key, fingerprint, lsh_params, normalise
 from .paragraphs import join_paragraphs, split_paragraphs
@@ -227,11 +227,11 @@ class Spill:
 
 
 def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priorities: np.ndarray | None = None,
-                   fixed: Fingerprints | None = None) -> list[Match]:
+                   fixed: Fingerprints | None = None, map_bands: MapBands | None = None) -> list[Match]:
     """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
     order (the parts one after the other); `priorities[g]` ranks paragraph g's source (lower wins).
     `fixed` holds paragraphs kept by earlier runs (an index): numbered after the others, ranked before
-    them, never removed."""
+    them, never removed. `map_bands` groups the LSH bands (one Ray task per band, or in this process)."""
     dup = config.duplicates
     parts = [*fingerprints, *([fixed] if fixed is not None else [])]
     prints = parts[0] if len(parts) == 1 else concatenate(parts, dup.num_perm)
@@ -245,7 +245,7 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
     rank[np.lexsort((np.arange(len(prints)), preference, priority))] = np.arange(len(prints))
     table = ParagraphTable(prints, rank, fixed=np.arange(len(prints)) >= unfixed)
     bands, per_band = lsh_params(dup.threshold, dup.num_perm, dup.false_positive_weight, dup.false_negative_weight)
-    return find_clusters(table, dup.threshold, bands, per_band)
+    return find_clusters(table, dup.threshold, bands, per_band, map_bands)
 
 
 def repeated_keys(distinct: np.ndarray, documents: int, min_docs: int) -> set[int]:
@@ -315,7 +315,7 @@ PrepareAll = Callable[[Iterable[Document]], Iterable[PreparedChunk]]
 
 def run(documents: Iterable[Document], config: DedupConfig, prepare_all: PrepareAll | None = None,
         index: Index | None = None, spill_after: int = SPILL_AFTER_BYTES,
-        spill_folder: str | os.PathLike[str] | None = None) -> Iterator[Cleaned]:
+        spill_folder: str | os.PathLike[str] | None = None, map_bands: MapBands | None = None) -> Iterator[Cleaned]:
     """Run the three phases over documents in input order and yield each cleaned document.
 
     `prepare_all` maps phase A over the documents (in order, a chunk at a time); by default it runs in
@@ -323,7 +323,8 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     compact arrays of PreparedChunk, while the documents' text waits for phase C in a Spill (in memory up
     to `spill_after` bytes, then in a temporary folder in `spill_folder`, removed at the end). With an
     `index`, paragraphs that copy one of its paragraphs go too, and each document's kept paragraphs are
-    added to it as the document is yielded.
+    added to it as the document is yielded. `map_bands` groups phase B's LSH bands (cluster.candidate_pairs):
+    in this process by default, or as one Ray task per band.
     """
     if prepare_all is None:
         preparer = Preparer(config)
@@ -349,7 +350,7 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
         matches = []
         if dup.find_duplicates:
             priorities = np.repeat(np.concatenate(ranks), paragraphs) if ranks else None
-            matches = cluster_corpus([prints], config, priorities, index.fingerprints() if index is not None else None)
+            matches = cluster_corpus([prints], config, priorities, index.fingerprints() if index is not None else None, map_bands)
         dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
         from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
         total = len(lines)

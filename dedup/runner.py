@@ -24,7 +24,7 @@ from .boilerplate import load_rules
 from .config import DedupConfig
 from .corpus import Source, atomic_file, atomic_writer, discover, json_line, read_source, remove_temporary, to_json
 from .errors import ConfigError, WorkerError, where
-from .executors import prepare_in_processes
+from .executors import executor_for
 from .index import load_index, save_index
 from .parquet_io import ParquetMirror
 from .pipeline import Cleaned, Preparer, run
@@ -103,6 +103,8 @@ def clean_files(
     failed: Callable[[str], None] | None = None,
     overwrite: bool = False,
     resume: bool = False,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> Summary:
     """Clean every input into `out`, mirroring file names; return the summary of the run.
 
@@ -111,7 +113,9 @@ def clean_files(
     that holds files is refused unless `overwrite` (this run's outputs replace files of the same names,
     other files stay) or `resume` (finish the interrupted run recorded there, to the same result). With
     `index` (a folder), paragraphs kept by earlier runs are removed too, and the folder is updated with
-    this run's kept paragraphs once all output is written.
+    this run's kept paragraphs once all output is written. Phase A runs on `jobs` local processes, or as
+    tasks on Ray with `executor="ray"`, with phase B's band grouping (the cluster at `ray_address`, else
+    a local Ray): same result.
     """
     if on_error not in ON_ERROR:
         raise ConfigError(f"on_error must be fail or skip, not {on_error!r}")
@@ -122,6 +126,7 @@ def clean_files(
     skip = (failed or warn) if on_error == "skip" else None
     sources = discover(inputs, out, warn, skip)
     Preparer(config)  # load and check every rule here, before any worker starts
+    work = executor_for(config, executor, jobs, ray_address)
     kept_before = load_index(index, config.duplicates, [*inputs, out]) if index is not None else None
     out_dir = Path(out)
     to_stdout = out == STDIO
@@ -148,7 +153,7 @@ def clean_files(
 
     summary = Summary()
     manifest = None if to_stdout else Manifest(out_dir / MANIFEST, key, len(sources))
-    cleaned = run(documents(), config, lambda docs: prepare_in_processes(docs, config, jobs), kept_before)
+    cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
     try:
         ahead = next(cleaned, None)  # phases A and B: every input is read before anything is written
     except BrokenProcessPool:

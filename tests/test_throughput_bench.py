@@ -83,9 +83,9 @@ def test_runner_reports_every_row(tmp_path: Path, capsys: pytest.CaptureFixture[
                             "--json", str(out)]) == 0
     run = json.loads(out.read_text())
     rows = {r["name"]: r for r in run["rows"]}
-    assert list(rows) == ["dedup --jobs 1", "dedup --jobs 2", *throughput.STAGES, "floor", "datasketch", "rensa"]
+    assert list(rows) == ["dedup --jobs 1", "dedup --jobs 2", "dedup --executor ray", *throughput.STAGES, "floor", "datasketch", "rensa"]
     counted = throughput.corpus_stats(corpusgen.corpus_path(SIZE, 0, tmp_path), SIZE)
-    for name in ["dedup --jobs 1", "dedup --jobs 2", *throughput.STAGES, "floor"]:
+    for name in ["dedup --jobs 1", "dedup --jobs 2", "dedup --executor ray", *throughput.STAGES, "floor"]:
         assert rows[name]["seconds"] is not None and rows[name]["seconds"] > 0, rows[name]
         assert rows[name]["paragraphs"] == counted.paragraphs
     assert rows["dedup --jobs 1"]["rss"] > 10**7 and rows["floor"]["rss"] > 10**7

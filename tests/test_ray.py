@@ -1,0 +1,212 @@
+"""`--executor ray`: phase A as Ray tasks on a local Ray with 2 CPUs (started once for this module) gives
+the local executor's output byte for byte, on the seeds and on a generated corpus of thousands of
+documents in JSONL, Parquet and text shards; a task whose worker dies is retried by Ray."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import ray
+
+from dedup import DedupConfig, WorkerError, clean_corpus
+from dedup.cli import main
+from dedup.cluster import candidate_pairs, each_band
+from dedup.corpus import discover
+from dedup.executors.ray import MAX_RETRIES, bands_on_ray, prepare_chunk, prepare_on_ray
+from dedup.fingerprint import band_keys, fingerprint
+from dedup.pipeline import run
+from dedup.records import Document
+from dedup.runner import MANIFEST, run_key
+
+from conftest import CLEANED, SEEDS, SHARED, write, write_jsonl
+
+LINEBENCH = SHARED / "eval" / "linebench-dev.jsonl"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def clean(runner, *args: object):
+    return runner.invoke(main, ["clean", *map(str, args)], catch_exceptions=False)
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_seeds_on_ray_are_the_committed_cleaned_folder(runner, tmp_path):
+    out = tmp_path / "cleaned"
+    result = clean(runner, SEEDS, "--out", out, "--report", out / "report.jsonl", "--executor", "ray")
+    assert result.exit_code == 0, result.stderr
+    assert files_under(out) == files_under(CLEANED)
+    assert "duplicate" in (out / "report.jsonl").read_text(encoding="utf-8")
+
+
+def test_stdout_on_ray_holds_only_the_cleaned_records(runner):
+    on_ray = clean(runner, SEEDS, "--out", "-", "--executor", "ray", "--quiet")
+    local = clean(runner, SEEDS, "--out", "-", "--quiet")
+    assert on_ray.exit_code == local.exit_code == 0
+    assert on_ray.stdout == local.stdout and len(on_ray.stdout.splitlines()) == 5
+
+
+def source_lines() -> list[str]:
+    """Real lines: the seeds', and the pages' of ../shared/eval when present (boilerplate and prose)."""
+    lines = [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if LINEBENCH.exists():
+        for record in map(json.loads, LINEBENCH.read_text(encoding="utf-8").splitlines()):
+            lines.extend(line for line in record["lines"] if line.strip())
+    return lines
+
+
+def generated_corpus(root: Path, documents: int = 2400) -> list[str]:
+    """`documents` pages of runs of real lines with a numbered closing line, one in six carrying a planted
+    copy (verbatim or with a word changed) of a line of a page at least 300 pages earlier (other
+    chunks); written as three JSONL shards, a Parquet shard and a folder of text files. Returns the
+    planted lines."""
+    rng = random.Random(6)
+    pool = source_lines()
+    prose = [line for line in pool if len(line.split()) >= 15]
+    pages, planted = [], []
+    for i in range(documents):
+        start = rng.randrange(len(pool))
+        lines = pool[start : start + rng.randint(3, 8)] + [f"Page {i} of the generated corpus closes with this line about item {i * 7}."]
+        if i >= 300 and i % 6 == 0:
+            copy = rng.choice(pages[rng.randrange(i - 299)][:-1] or [rng.choice(prose)])
+            if rng.random() < 0.5:
+                words = copy.split()
+                words[len(words) // 2] = "indeed"
+                copy = " ".join(words)
+            lines.insert(rng.randrange(len(lines)), copy)
+            planted.append(copy)
+        pages.append(lines)
+    shards = [pages[k : k + documents // 5] for k in range(0, documents, documents // 5)]
+    for n, shard in enumerate(shards[:3]):
+        write_jsonl(root / "jsonl" / f"part-{n}.jsonl", [{"id": f"p{n}-{k}", "text": "\n".join(p), "k": k} for k, p in enumerate(shard)])
+    (root / "parquet").mkdir(parents=True)
+    pq.write_table(pa.table({"id": [f"q{k}" for k in range(len(shards[3]))], "text": ["\n\n".join(p) for p in shards[3]]}),
+                   root / "parquet" / "part-3.parquet")
+    for k, page in enumerate(shards[4]):
+        write(root / "txt" / f"{k:04}.txt", "\n".join(page) + "\n")
+    return planted
+
+
+def test_a_generated_corpus_of_thousands_of_documents_is_byte_identical_to_local(runner, tmp_path):
+    root = tmp_path / "in"
+    planted = generated_corpus(root)
+    assert len(planted) > 300
+    outs = {}
+    for name, options in {"local": ["--jobs", "1"], "ray": ["--executor", "ray"]}.items():
+        out, report = tmp_path / name, tmp_path / f"{name}.jsonl"
+        result = clean(runner, root, "--out", out, "--report", report, *options)
+        assert result.exit_code == 0, result.stderr
+        outs[name] = files_under(out), report.read_bytes(), result.stderr
+    assert outs["ray"][0] == outs["local"][0]
+    assert outs["ray"][1] == outs["local"][1]
+    assert outs["ray"][2] == outs["local"][2]  # the summary
+    names = sorted(outs["local"][0])
+    assert names[:4] == ["jsonl/part-0.jsonl", "jsonl/part-1.jsonl", "jsonl/part-2.jsonl", "parquet/part-3.parquet"]
+    assert 300 < len(names[4:]) < 480  # a text file left empty is not written
+    reasons = [json.loads(line)["reason"] for line in outs["local"][1].decode("utf-8").splitlines()]
+    assert reasons.count("duplicate") >= 300 and reasons.count("boilerplate") >= 100
+
+
+def test_a_run_interrupted_after_some_sources_resumes_on_ray_to_the_same_bytes(runner, tmp_path):
+    root = tmp_path / "in"
+    generated_corpus(root, documents=600)
+    out = tmp_path / "out"
+    assert clean(runner, root, "--out", out, "--report", tmp_path / "report.jsonl").exit_code == 0
+    expected = files_under(out)
+    sources = discover([root])
+    # As a run interrupted after its first 3 sources leaves --out: those written, the manifest, no more.
+    for source in sources[3:]:
+        (out / source.output).unlink(missing_ok=True)
+    key = run_key(sources, DedupConfig(), "text", "id", "fail")
+    write(out / MANIFEST, json.dumps({"format": 1, "key": key, "sources": len(sources), "done": 3}) + "\n")
+    before = {name: (out / name).stat().st_mtime_ns for name in files_under(out) if name != MANIFEST}
+    result = clean(runner, root, "--out", out, "--report", tmp_path / "report.jsonl", "--executor", "ray", "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert files_under(out) == expected
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == before  # the completed sources were not rewritten
+
+
+def page_documents(count: int = 400) -> list[Document]:
+    pool = source_lines()
+    return [Document(f"d{i}", "\n".join(pool[(i * 5) % len(pool) : (i * 5) % len(pool) + 6]), "pages.jsonl", i) for i in range(count)]
+
+
+def killing_task(marker_folder: Path, chunks_to_kill: set[str], always: bool = False):
+    """A Ray task for prepare_on_ray that, on the first attempt at a chunk starting with one of
+    `chunks_to_kill` (every attempt when `always`), leaves a marker file and kills its own worker process."""
+
+    def task(config: DedupConfig, docs: list[Document]) -> object:
+        if docs[0].id in chunks_to_kill:
+            marker = marker_folder / f"{docs[0].id}.{len(list(marker_folder.glob(docs[0].id + '.*')))}"
+            if always or marker.name.endswith(".0"):
+                marker.touch()
+                os._exit(1)
+        return prepare_chunk(config, docs)
+
+    return task
+
+
+def test_a_task_whose_worker_dies_is_retried_and_the_output_is_unchanged(tmp_path):
+    config = DedupConfig()
+    docs = page_documents()
+    expected = [(c.id, c.text, c.removals) for c in run(docs, config)]
+    task = killing_task(tmp_path, {"d0", "d192"})
+    got = [(c.id, c.text, c.removals) for c in run(docs, config, lambda d: prepare_on_ray(d, config, task=task))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d0.0", "d192.0"]  # both chunks' workers died once
+    assert got == expected
+    assert any(r.reason == "duplicate" for _, _, removals in expected for r in removals)
+
+
+def test_a_task_that_always_dies_stops_the_run_with_a_worker_error(tmp_path):
+    config = DedupConfig()
+    task = killing_task(tmp_path, {"d64"}, always=True)
+    with pytest.raises(WorkerError, match="a Ray task died 4 times"):
+        list(run(page_documents(200), config, lambda d: prepare_on_ray(d, config, task=task)))
+    assert len(list(tmp_path.iterdir())) == MAX_RETRIES + 1
+
+
+def test_one_ray_task_per_band_finds_the_candidate_pairs_of_this_process():
+    config = DedupConfig().duplicates
+    prints = fingerprint([text for doc in page_documents(600) for text in doc.text.split("\n")], config)
+    keys = band_keys(prints.sigs, 16, 8)
+    local = list(each_band(keys))
+    assert [codes.tolist() for codes in bands_on_ray(keys)] == [codes.tolist() for codes in local]
+    pairs = candidate_pairs(keys, bands_on_ray)
+    assert len(pairs) > 100 and np.array_equal(pairs, candidate_pairs(keys))
+
+
+def test_the_api_takes_the_same_names(seed_texts):
+    texts = list(seed_texts.values()) * 2
+    assert [c.text for c in clean_corpus(texts, executor="ray")] == [c.text for c in clean_corpus(texts)]
+
+
+def test_without_ray_the_executor_is_a_one_line_error_naming_the_extra(runner, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails, as where it is not installed
+    result = clean(runner, SEEDS, "--out", tmp_path / "out", "--executor", "ray")
+    assert result.exit_code == 2
+    assert result.stderr == "dedup: error: --executor ray needs Ray, which is not installed: pip install 'dedup-corpus[ray]'\n"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("options", "message"), [(["--ray-address", "auto"], "--ray-address is for --executor ray"),
+                                                   (["--executor", "ray", "--jobs", "2"], "--jobs is for --executor local")])
+def test_options_of_the_other_executor_are_refused(runner, tmp_path, options, message):
+    result = clean(runner, SEEDS, "--out", tmp_path / "out", *options)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dedup: error: {message}") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
