@@ -16,7 +16,7 @@ from .boilerplate import load_rules
 from .config import BoilerplateConfig, DedupConfig
 from .corpus import Source, discover, read_source
 from .errors import InputError, where
-from .paragraphs import join_paragraphs, split_paragraphs
+from .paragraphs import join_paragraphs, split_paragraphs, split_sentences
 from .records import Document, Line, Removal
 from .repair import repair_lines, split_lines
 
@@ -73,25 +73,27 @@ class ReviewLine:
                 out += segment.text
         return out.strip()
 
-    def take(self, text: str, entry: Entry, skip_first: bool = False) -> bool:
+    def take(self, text: str, entry: Entry, skip_first: bool = False, sentence: bool = False) -> bool:
         """Mark the kept occurrence of `text` as removed by `entry`; False when there is none.
-        An occurrence between word boundaries wins; `skip_first` passes over the first one (a sentence
-        repeated within its own line keeps its first copy)."""
-        candidates: list[tuple[int, int, bool]] = []  # (segment, offset, at word boundaries)
+        With `sentence`, an occurrence that is a whole sentence of its piece wins (the same words may
+        also open a longer sentence); then one between word boundaries. `skip_first` passes over the
+        first one (a sentence repeated within its own line keeps its first copy)."""
+        candidates: list[tuple[int, int, bool, bool]] = []  # (segment, offset, whole sentence, at word boundaries)
         for i, segment in enumerate(self.segments):
             if segment.removal is not None:
                 continue
+            spans = set(split_sentences(segment.text)) if sentence else set()
             start = segment.text.find(text)
             while start >= 0 and text:
                 before = segment.text[start - 1] if start else " "
                 after = segment.text[start + len(text)] if start + len(text) < len(segment.text) else " "
-                candidates.append((i, start, before.isspace() and after.isspace()))
+                candidates.append((i, start, (start, start + len(text)) in spans, before.isspace() and after.isspace()))
                 start = segment.text.find(text, start + 1)
         if skip_first:
             candidates = candidates[1:]
         if not candidates:
             return False
-        i, start, _ = next((c for c in candidates if c[2]), candidates[0])
+        i, start, _, _ = next((c for c in candidates if c[2]), next((c for c in candidates if c[3]), candidates[0]))
         segment = self.segments[i]
         end = start + len(text)
         pieces = [Segment(segment.text[:start]), Segment(text, entry), Segment(segment.text[end:])]
@@ -180,16 +182,19 @@ def review_document(doc: Document, entries: list[Entry], config: DedupConfig, re
     def take(entry: Entry) -> None:
         removal = entry.removal
         same_line = removal.reason == "repeated_sentence" and (removal.kept or {}).get("line") == removal.line
-        if not line_of(entry).take(removal.text, entry, skip_first=same_line):
+        if not line_of(entry).take(removal.text, entry, skip_first=same_line, sentence=removal.reason == "repeated_sentence"):
             raise _mismatch(report, entry, doc, "its text is not on that line")
 
     edges = edge_rules(config.boilerplate)
-    for entry in applied:  # boilerplate rules first: the paragraphs are split on what they leave
+    # On one line, longer removals are found first: a shorter one may also stand inside a longer one (a
+    # repeated sentence inside a repeated run of sentences), never the other way round.
+    in_place = sorted(applied, key=lambda e: (e.removal.line, -len(e.removal.text)))
+    for entry in in_place:  # boilerplate rules first: the paragraphs are split on what they leave
         if entry.removal.reason == "boilerplate" and not whole_paragraph(entry.removal) and entry.removal.rule not in edges:
             take(entry)
     kept = [Line(line.number, line.current) for line in lines if line.current or not line.segments]
     paragraphs = split_paragraphs(kept, config.paragraphs)
-    for entry in applied:
+    for entry in in_place:
         if entry.removal.reason == "repeated_sentence":
             take(entry)
     for p in paragraphs:

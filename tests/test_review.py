@@ -228,3 +228,19 @@ def test_a_document_made_of_copies_comes_back_with_duplicate_document(runner, tm
     shown = runner.invoke(main, ["explain", "b.txt", str(root), "--report", str(report)]).stdout.split("\n")
     assert shown[-3] == "- 4  [-More soon.-]" and shown[-1] == "", shown  # no line shown for the file's last line end
     assert re.fullmatch(r"     duplicate_document of a\.txt line 1, similarity 0\.9\d+", shown[-2]), shown
+
+
+def test_rebuild_finds_repeated_sentences_where_clean_removed_them():
+    # Found by the property above. A repeated sentence "N" also opens the longer sentence "N Q": the
+    # removal is the whole sentence at the end. A sentence "Q" repeated inside a removed run "P Q" of
+    # the same line is not taken from that run.
+    quote = '"And we have seen before that this way of accusing others is actually a way to try create a pretext to do the same themselves."'
+    nato = "NATO intensifies support as Ukraine faces harsh winter"
+    place = "The parliament building in Bucharest where the NATO summit is taking place"
+    texts = [f"{nato}\n{nato} {quote} {nato}", f"{quote}\n{quote} {place}\n{quote} {place} {quote} {quote}\n{quote} {place} {quote} {quote}"]
+    config = DedupConfig()
+    docs = [Document(f"d{i}", text, order=i) for i, text in enumerate(texts)]
+    for doc, result in zip(docs, clean_corpus(docs, config), strict=True):
+        assert any(r.reason == "repeated_sentence" for r in result.removals)
+        entries = [Entry(r, n) for n, r in enumerate(result.removals, 1)]
+        assert review_document(doc, entries, config).text == result.text
