@@ -34,13 +34,39 @@ NEWLINE_PATTERN = regex.compile(r"\r\n?")
 NEEDS_FTFY_PATTERN = regex.compile(r"[^\t\n\r\x20-\x7e]|&")
 
 
+# Rounds of repair at most (a round can only uncover what the one before hid; two are almost always enough).
+MAX_REPAIR_ROUNDS = 4
+
+
 def split_lines(text: str) -> list[str]:
     """Split on line ends (\\n, \\r\\n, \\r) only, so line k is line k of the file as a user sees it."""
     return NEWLINE_PATTERN.sub("\n", text).split("\n")
 
 
 def repair_lines(lines: list[str], mode: RepairMode = "conservative") -> list[str]:
-    """Repair each line; the result has exactly as many lines as the input, so numbers stay true."""
+    """Repair each line; the result has exactly as many lines as the input, so numbers stay true.
+
+    A line a round changed is repaired again, until none changes (MAX_REPAIR_ROUNDS at most): once an
+    invisible character between two others is gone, ftfy may see mojibake it could not see before, and
+    repairing the output again must change nothing.
+
+    >>> repair_lines(["\x94\xad\u00c4", "plain"])
+    ['\u04c0', 'plain']
+    """
+    out = _repair_round(lines, mode)
+    todo = [i for i, (before, after) in enumerate(zip(lines, out)) if before != after]
+    for _ in range(MAX_REPAIR_ROUNDS - 1):
+        if not todo:
+            break
+        again = _repair_round([out[i] for i in todo], mode)
+        changed = [i for i, text in zip(todo, again) if text != out[i]]
+        for i, text in zip(todo, again):
+            out[i] = text
+        todo = changed
+    return out
+
+
+def _repair_round(lines: list[str], mode: RepairMode) -> list[str]:
     if mode != "off":
         fixer = CONSERVATIVE if mode == "conservative" else AGGRESSIVE
         lines = [CONTROL_SPACE_PATTERN.sub(" ", line) for line in lines]

@@ -14,7 +14,7 @@ from ftfy import TextFixerConfig, fix_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup import repair_text
+from dedup import clean_text, repair_text
 from dedup.repair import AGGRESSIVE, CONSERVATIVE, fix_lines, normalise_spaces, repair_lines
 
 from conftest import SEEDS
@@ -244,3 +244,12 @@ MIXED_LINE = st.lists(FRAGMENTS, max_size=5).map("".join)
 def test_calling_ftfy_only_on_lines_that_need_it_equals_ftfy_on_the_whole_text(lines: list[str], fixer: TextFixerConfig) -> None:
     """ftfy is skipped line by line: the result must be ftfy's on the whole document, "<" state included."""
     assert fix_lines(lines, fixer) == fix_text("\n".join(lines), fixer)
+
+
+def test_repairing_twice_changes_nothing_when_a_removed_invisible_uncovers_mojibake():
+    # Found by the idempotence property: ftfy turns the C1 control into a quote, the soft hyphen goes
+    # with the spaces, and only then does ftfy see the pair as mojibake.
+    text = '"And we have seen before."\n\x94\xad\u00c4'
+    once = repair_text(text)
+    assert repair_text(once) == once
+    assert clean_text(clean_text(text)) == clean_text(text)
