@@ -4,24 +4,10 @@ command quietly."""
 
 from __future__ import annotations
 
-import io
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import IO
 
 STDIO = "-"  # the name of stdin as an input, and of stdout as --out
-
-
-@contextmanager
-def open_stdin() -> Iterator[IO[str]]:
-    """Standard input as UTF-8 text, left open for the rest of the process."""
-    handle = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
-    try:
-        yield handle
-    finally:
-        handle.detach()
 
 
 def write_stdout(line: str) -> None:
