@@ -17,6 +17,7 @@ import numpy as np
 import regex
 
 from ..paragraphs import ends_sentence
+from .engine import PROSE_MIN_WORDS
 from .language import detect_language, stop_words, words_of
 
 LIST_MARKER = regex.compile(r"^\s*(?:[*+•·▪►–-]|\d{1,3}[.)])(?:\s|$)")
@@ -26,7 +27,6 @@ ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)\W*$")
 DATE_TOKEN = regex.compile(
     r"\b(?:\d{1,2}:\d{2}|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b", regex.IGNORECASE)
 COPYRIGHT = regex.compile(r"©|\(c\)|\bcopyright\b", regex.IGNORECASE)
-PROSE_WORDS = 10  # a unit of this many words ending like a sentence reads as prose
 
 # Features of a unit by itself; then the same unit seen with its neighbours. The order is the model's.
 OWN = ("log_words", "log_chars", "ends_sentence", "list_marker", "stop_share", "capital_share", "digit_share",
@@ -83,7 +83,7 @@ def unit_features(texts: list[str]) -> np.ndarray:
             sum(t[0].isupper() for t in capital) / len(capital) if capital else 0.0,
             sum(map(str.isdigit, text)) / len(text), URL_LIKE.search(text) is not None,
             len(SEPARATOR.findall(text)) / nw, text.count(",") / nw, text.isupper(), nw < 3,
-            nw >= PROSE_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
+            nw >= PROSE_MIN_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
             math.log(counts[text]), ELLIPSIS_END.search(text) is not None, text.rstrip().endswith(":"),
             len(DATE_TOKEN.findall(text)) / nw, COPYRIGHT.search(text) is not None,
             (len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))) / len(text),
