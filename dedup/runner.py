@@ -29,7 +29,7 @@ from .index import load_index, save_index
 from .parquet_io import ParquetMirror
 from .pipeline import Cleaned, Preparer, run
 from .records import Document
-from .remote import Url, location
+from .remote import Url, is_url, location
 from .report import Summary
 from .streams import STDIO, write_stdout
 
@@ -122,6 +122,8 @@ def clean_files(
         raise ConfigError(f"on_error must be fail or skip, not {on_error!r}")
     if overwrite and resume:
         raise ConfigError("--overwrite and --resume exclude each other: --resume finishes an interrupted run, --overwrite starts again")
+    if index is not None and is_url(index):
+        raise ConfigError(f"{where(index)}: --index must be a local folder; storage URLs are for inputs, --out and --report")
     progress = progress or Progress(False)
     warn = warn or (lambda message: None)
     skip = (failed or warn) if on_error == "skip" else None

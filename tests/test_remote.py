@@ -245,3 +245,17 @@ def test_without_fsspec_a_url_is_a_usage_error_naming_the_extra(runner, corpus, 
     result = runner.invoke(main, ["clean", str(corpus), "--out", "s3://bucket/cleaned"])
     one_line_error(result, 2, "s3://bucket/cleaned", "dedup-corpus[remote]")
     ok(runner.invoke(main, ["clean", str(corpus), "--out", str(tmp_path / "out")]))  # local paths need no fsspec
+
+
+def test_html_report_explain_and_restore_read_url_inputs(runner, corpus, tmp_path):
+    out, html, restored = tmp_path / "out", tmp_path / "report.html", tmp_path / "restored"
+    report = out / "report.jsonl"
+    ok(runner.invoke(main, ["clean", corpus.as_uri(), "--out", out.as_uri(), "--report", report.as_uri(), "--report-html", html.as_uri()]))
+    assert "Skip to content" in html.read_text(encoding="utf-8")  # a.txt's boilerplate line, read back through the URL report
+    result = runner.invoke(main, ["explain", "a.txt", corpus.as_uri(), "--report", str(report), "--no-color"])
+    ok(result)
+    assert "Skip to content" in result.output and "boilerplate" in result.output
+    ok(runner.invoke(main, ["restore", corpus.as_uri(), "--report", str(report), "--out", restored.as_uri(), "--reason", "boilerplate"]))
+    assert (restored / "a.txt").read_text(encoding="utf-8").startswith("Skip to content\nThe café is open")
+    one_line_error(runner.invoke(main, ["clean", str(corpus), "--out", str(tmp_path / "o2"), "--index", "memory://x/index"]), 2,
+                   "memory://x/index", "--index must be a local folder")
