@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -443,8 +444,7 @@ def atomic_writer(path: Path | Url, compress: bool = False) -> Iterator[IO[str]]
 def atomic_file(path: Path | Url) -> Iterator[IO[bytes]]:
     """The binary form of atomic_writer (Parquet writes through it). The temporary file goes on any error
     or interruption (KeyboardInterrupt, SIGTERM as dedup handles it), even one that lands while it is
-    being created (its name is chosen first). On a storage URL the temporary file is moved into place
-    with fsspec's mv: a rename on file systems, a server-side copy on object stores."""
+    being created (its name is chosen first). A storage URL's output is written as _atomic_url says."""
     if isinstance(path, Url):
         with _atomic_url(path) as raw:
             yield raw
@@ -464,6 +464,18 @@ def atomic_file(path: Path | Url) -> Iterator[IO[bytes]]:
 
 @contextmanager
 def _atomic_url(url: Url) -> Iterator[IO[bytes]]:
+    """A file system with a rename gets a temporary file beside the output, moved into place; an object
+    store, whose move would be a copy and a delete, gets the whole file in one put (atomic there) from a
+    local temporary file, so that nothing reaches it before the file is complete."""
+    if not url.renames():
+        fd, local = tempfile.mkstemp(prefix="dedup-upload-", suffix=TEMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                yield raw
+            url.put(local)
+        finally:
+            os.unlink(local)
+        return
     tmp = url.parent / f".{url.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     try:
         with tmp.open("wb") as raw:

@@ -120,9 +120,22 @@ class Url:
     def read_text(self, encoding: str = "utf-8") -> str:
         return self.read_bytes().decode(encoding)
 
+    def renames(self) -> bool:
+        """Whether its filesystem moves a file by renaming it (local, sftp, hdfs...) rather than by a copy
+        and a delete, fsspec's move on object stores (s3, gcs, azure, memory), where one put is atomic."""
+        from fsspec.spec import AbstractFileSystem
+
+        fs, _ = self.filesystem()
+        return type(fs).mv is not AbstractFileSystem.mv
+
     def move(self, target: Url) -> None:
         fs, path = self.filesystem()
         fs.mv(path, target.filesystem()[1])
+
+    def put(self, local: str) -> None:
+        """Upload the local file `local` to this URL in one put."""
+        fs, path = self.filesystem()
+        fs.put_file(local, path)
 
     def unlink(self, missing_ok: bool = False) -> None:
         fs, path = self.filesystem()

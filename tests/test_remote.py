@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -149,35 +150,51 @@ def test_overwrite_on_a_url_replaces_outputs_and_leaves_other_files(corpus, buck
     assert any("1 files there are not outputs of this run" in w and "notes/mine.md" in w for w in warnings)
 
 
-def test_interrupted_url_run_leaves_complete_files_and_resumes_to_the_same_bytes(corpus, tmp_path, bucket, monkeypatch):
+@pytest.mark.parametrize("store", ["memory", "file"])
+def test_interrupted_url_run_leaves_complete_files_and_resumes_to_the_same_bytes(corpus, tmp_path, bucket, monkeypatch, store):
+    """memory:// is an object store (each output put whole from a local temporary file), file:// a file
+    system with a rename (a temporary file beside the output, moved into place): Ctrl-C as the third
+    output is placed leaves the complete ones and no temporary file; --resume ends with the same bytes."""
     expected = local_run(corpus, tmp_path / "local")
-    upload(corpus, f"{bucket}/in")
-    out = f"{bucket}/out"
-    args = ([f"{bucket}/in"], out, DedupConfig())
-    outputs = []
-    real_move = Url.move
+    if store == "memory":
+        upload(corpus, f"{bucket}/in")
+        base, place, contents = bucket, "put", memory_snapshot
+    else:
+        shutil.copytree(corpus, tmp_path / "store" / "in")
+        base, place = (tmp_path / "store").as_uri(), "move"
 
-    def interrupt_third_output(self: Url, target: Url) -> None:
+        def contents(url: str) -> dict[str, bytes]:
+            return snapshot(tmp_path / "store" / url.rsplit("/", 1)[-1])
+    out = f"{base}/out"
+    args = ([f"{base}/in"], out, DedupConfig())
+    outputs = []
+    real_place = getattr(Url, place)
+
+    def interrupt_third_output(self: Url, other: Url | str) -> None:
+        target = other if isinstance(other, Url) else self
         outputs.extend([target.name] if target.name != MANIFEST else [])
         if len(outputs) == 3:
-            raise KeyboardInterrupt  # Ctrl-C as the third output is moved into place
-        real_move(self, target)
+            raise KeyboardInterrupt
+        real_place(self, other)
 
     monkeypatch.setattr("dedup.runner.MANIFEST_EVERY_S", 0)  # the manifest follows every output
-    monkeypatch.setattr(Url, "move", interrupt_third_output)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(Url, place, interrupt_third_output)
     with pytest.raises(KeyboardInterrupt):
         clean_files(*args, report=f"{out}/report.jsonl")
-    monkeypatch.setattr(Url, "move", real_move)
-    left = memory_snapshot(out)
-    assert not [name for name in left if name.endswith(TEMP_SUFFIX)]  # the file being written went
-    # Complete: a/seed1.txt, a/seed3.txt and a-b.txt (left empty: no file); a.txt was being moved.
+    monkeypatch.setattr(Url, place, real_place)
+    left = contents(out)
+    assert not [name for name in left if name.endswith(TEMP_SUFFIX)] and files_under(tmp_path / "tmp") == []
+    # Complete: a/seed1.txt, a/seed3.txt and a-b.txt (left empty: no file); a.txt was being placed.
     assert sorted(left) == [MANIFEST, "a/seed1.txt", "a/seed3.txt"] and json.loads(left[MANIFEST])["done"] == 3
-    assert all(left[name] == expected[name] for name in left if name not in (MANIFEST, "report.jsonl"))
-    MEMORY.pipe_file(f"{out}/.a.txt.0123456789abcdef{TEMP_SUFFIX}", b"what a killed run left")
+    assert all(left[name] == expected[name] for name in left if name != MANIFEST)
+    with fsspec.open(f"{out}/.a.txt.0123456789abcdef{TEMP_SUFFIX}", "wb") as stale:  # what a killed run leaves
+        stale.write(b"half of a.txt")
     with pytest.raises(ConfigError, match="--resume to finish"):
         clean_files(*args, report=f"{out}/report.jsonl")
     clean_files(*args, report=f"{out}/report.jsonl", resume=True)
-    assert memory_snapshot(out) == expected
+    assert contents(out) == expected
     with pytest.raises(ConfigError, match="no interrupted run here"):
         clean_files(*args, resume=True)
 
