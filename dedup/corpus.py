@@ -88,13 +88,21 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def contains(folder: Path | Url, place: Path | Url) -> bool:
     """Whether `place` is `folder` or lies inside it, a storage URL or a local path on either side
-    (a file:// URL and a local path name the same files)."""
+    (a file:// URL and a local path name the same files).
+
+    >>> contains(Url("file:///data/in"), Path("/data/in/cleaned")), contains(Url("memory://b/in"), Url("memory://b/input"))
+    (True, False)
+    """
     (protocol, inner), (outer_protocol, outer) = (_place(p) for p in (place, folder))
     return protocol == outer_protocol and _inside(inner, outer)
 
 
 def relative_name(place: Path | Url, folder: Path | Url) -> str:
-    """The name of `place` relative to `folder`, which contains it."""
+    """The name of `place` relative to `folder`, which contains it.
+
+    >>> relative_name(Url("memory://bucket/out/logs/report.jsonl"), Url("memory://bucket/out"))
+    'logs/report.jsonl'
+    """
     return _place(place)[1].relative_to(_place(folder)[1]).as_posix()
 
 
