@@ -276,3 +276,29 @@ def test_html_report_explain_and_restore_read_url_inputs(runner, corpus, tmp_pat
     assert (restored / "a.txt").read_text(encoding="utf-8").startswith("Skip to content\nThe café is open")
     one_line_error(runner.invoke(main, ["clean", str(corpus), "--out", str(tmp_path / "o2"), "--index", "memory://x/index"]), 2,
                    "memory://x/index", "--index must be a local folder")
+
+
+class NoCredentialsError(Exception):
+    """Like botocore's: not an OSError."""
+
+
+@pytest.mark.parametrize(("error", "reason"), [(PermissionError(13, "Access Denied"), "cannot list: Access Denied"),
+                                               (NoCredentialsError("Unable to locate credentials"),
+                                                "cannot list: NoCredentialsError: Unable to locate credentials")])
+def test_a_prefix_that_cannot_be_listed_is_one_line_or_skipped(corpus, bucket, monkeypatch, error, reason):
+    upload(corpus, f"{bucket}/in")
+    upload(corpus / "shards", f"{bucket}/other")
+    real_isdir = type(MEMORY).isdir
+
+    def refuse(fs, path):
+        if path.rstrip("/").endswith("/in"):
+            raise error
+        return real_isdir(fs, path)
+
+    monkeypatch.setattr(type(MEMORY), "isdir", refuse)
+    with pytest.raises(InputError, match=f"^{bucket}/in: {reason}$"):
+        clean_files([f"{bucket}/in", f"{bucket}/other"], f"{bucket}/out", DedupConfig())
+    failed: list[str] = []
+    clean_files([f"{bucket}/in", f"{bucket}/other"], f"{bucket}/out", DedupConfig(), on_error="skip", failed=failed.append)
+    assert failed == [f"{bucket}/in: {reason}"]
+    assert sorted(memory_snapshot(f"{bucket}/out")) == ["part-1.jsonl", "part-2.jsonl.gz", "rows.parquet"]
