@@ -24,6 +24,7 @@ from .fingerprint import lsh_params
 from .html_report import render_html
 from .pipeline import Cleaned
 from .records import Line
+from .remote import location
 from .repair import repair_lines
 from .review import REASONS, read_report, render_explain, restore_filter, review_corpus
 from .runner import ON_ERROR, Progress, clean_files, write_source
@@ -136,8 +137,8 @@ def main() -> None:
 @main.command(cls=_Command)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", required=True, type=click.Path(file_okay=False, allow_dash=True),
-              help="Folder for the cleaned corpus (mirrors the input), or - for JSONL on stdout.")
-@click.option("--report", type=click.Path(dir_okay=False), help="Write one JSON line per removal to this file.")
+              help="Folder or storage URL for the cleaned corpus (mirrors the input), or - for JSONL on stdout.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write one JSON line per removal to this file (or storage URL).")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field or Parquet column holding the text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field or Parquet column naming the document in reports.")
 @_rule_options
@@ -194,7 +195,8 @@ def main() -> None:
 def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str, id_field: str, jobs: int,
           executor: str, ray_address: str | None, progress: bool | None, index: str | None, on_error: str, overwrite: bool, resume: bool,
           report_html: str | None, quiet: bool, verbose: bool, **options: Any) -> None:
-    """Clean INPUT (folders, .txt, .jsonl, .jsonl.gz or .parquet files; - for JSONL on stdin) into --out.
+    """Clean INPUT (folders, .txt, .jsonl, .jsonl.gz or .parquet files; - for JSONL on stdin; storage
+    URLs such as s3://bucket/corpus with the remote extra) into --out.
 
     Output mirrors the input: same relative file names, same JSON fields or Parquet columns with the
     text replaced. A document left with no text is not written. With --out -, the kept documents of
@@ -226,7 +228,7 @@ def clean(inputs: tuple[str, ...], out: str, report: str | None, text_field: str
                 LOG.info("wrote the report of %d removals to %s", summary.removals.total(), report)
             if report_html and report_path:
                 reviews = review_corpus(inputs, report_path, config, text_field, id_field)
-                with atomic_writer(Path(report_html)) as handle:
+                with atomic_writer(location(report_html)) as handle:
                     handle.write(render_html(reviews, summary, title=f"dedup report: {' '.join(inputs)}"))
                 LOG.info("wrote the HTML report to %s", report_html)
     finally:
@@ -377,7 +379,7 @@ def restore(inputs: tuple[str, ...], out: str, report: str, reasons: tuple[str, 
         cleaned = Cleaned(review.doc.id, review.doc.source, review.text, fields=review.doc.fields)
         by_source.setdefault(source.relative, (source, []))[1].append(cleaned)
     for source, docs in by_source.values():
-        write_source(Path(out), source, docs, text_field, replacing=False, id_field=id_field)
+        write_source(location(out), source, docs, text_field, replacing=False, id_field=id_field)
     done = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())) or "nothing"
     click.echo(f"restored: {done}; {len(rebuilt)} documents written to {out}", err=True)
 

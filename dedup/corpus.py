@@ -1,5 +1,6 @@
 """Readers and writers: folders of .txt files, JSON Lines (.jsonl, .jsonl.gz) and Parquet, mirrored on
-output, every file written atomically; `-` for JSONL on stdin and stdout (streams.py).
+output, every file written atomically; `-` for JSONL on stdin and stdout (streams.py); inputs and
+outputs on storage URLs such as s3://bucket/corpus through fsspec (remote.py).
 
 Reading never crashes on bad bytes: text is decoded by a fixed policy (`decode`), binary files are
 skipped with a warning, and a file or record that cannot be read either stops the run (InputError) or,
@@ -8,6 +9,7 @@ when the caller passes `skip`, is left out and reported through it.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import gzip
 import io
@@ -15,19 +17,21 @@ import json
 import os
 import secrets
 import sys
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, NamedTuple
 
 import regex
 from ftfy import guess_bytes
 
-from .errors import ConfigError, InputError, where
+from .errors import ConfigError, DedupError, InputError, where
 from .parquet_io import read_parquet, require_pyarrow
 from .records import Document
+from .remote import Url, is_url, location
 from .streams import STDIO
 
 SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".parquet")
@@ -36,6 +40,8 @@ SNIFF_BYTES = 8192
 # Byte order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
 BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# Bytes read at a time from a storage URL's file.
+READ_BUFFER = 1 << 20
 # Suffix of every temporary file dedup writes: a run killed outright leaves only these, removed on --resume.
 TEMP_SUFFIX = ".dedup.tmp"
 # Lone UTF-16 surrogates (from a JSON "\ud800" escape or a lenient decoder) cannot be written as UTF-8.
@@ -46,10 +52,10 @@ Warn = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Source:
-    """One input file: where it is, its name relative to its input root (mirrored under --out); stdin is
-    relative `-`."""
+    """One input file: where it is (a Path, or a Url that any process can open), its name relative to its
+    input root (mirrored under --out); stdin is relative `-`."""
 
-    path: Path
+    path: Path | Url
     relative: str
 
     @property
@@ -80,6 +86,41 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def contains(folder: Path | Url, place: Path | Url) -> bool:
+    """Whether `place` is `folder` or lies inside it, a storage URL or a local path on either side
+    (a file:// URL and a local path name the same files).
+
+    >>> contains(Url("file:///data/in"), Path("/data/in/cleaned")), contains(Url("memory://b/in"), Url("memory://b/input"))
+    (True, False)
+    """
+    (protocol, inner), (outer_protocol, outer) = (_place(p) for p in (place, folder))
+    return protocol == outer_protocol and _inside(inner, outer)
+
+
+def relative_name(place: Path | Url, folder: Path | Url) -> str:
+    """The name of `place` relative to `folder`, which contains it.
+
+    >>> relative_name(Url("memory://bucket/out/logs/report.jsonl"), Url("memory://bucket/out"))
+    'logs/report.jsonl'
+    """
+    return _place(place)[1].relative_to(_place(folder)[1]).as_posix()
+
+
+def _place(where: Path | Url) -> tuple[str, PurePosixPath]:
+    if isinstance(where, Url):
+        protocol, path = where.key()
+        return protocol, PurePosixPath(path)
+    return "file", PurePosixPath(where.resolve().as_posix())
+
+
+def _apart(given: Path | Url, out: Path | Url | None) -> None:
+    """Refuse an --out that is an input or lies inside one, and an input inside --out."""
+    if out is not None and contains(given, out):
+        raise ConfigError(f"{where(out)}: --out must not be the input folder or inside it ({where(given)})")
+    if out is not None and contains(out, given):
+        raise ConfigError(f"{where(given)}: input lies inside --out {where(out)}; choose an output folder apart from the input")
+
+
 def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None,
              warn: Warn | None = None, skip: Warn | None = None) -> list[Source]:
     """List the input files in order (folders recursively, sorted by path), refusing what cannot work.
@@ -87,17 +128,26 @@ def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[st
     Symbolic links inside a folder are followed only where they point inside that folder; a link out of
     it, a broken link, or a second way into a folder already read (a loop) is skipped with a warning.
     A folder that cannot be listed raises InputError, or goes to `skip` when given. `-` is JSONL on
-    stdin (once at most); `out` `-` is stdout, which cannot take Parquet.
+    stdin (once at most); `out` `-` is stdout, which cannot take Parquet. A storage URL (`s3://...`) is
+    listed recursively in the same order, its files read through fsspec.
     """
     warn = warn or _ignore
     sources: list[Source] = []
-    out_dir = Path(out).resolve() if out is not None and str(out) != STDIO else None
+    out_place = location(out) if out is not None and str(out) != STDIO else None
+    out_dir = out_place.resolve() if isinstance(out_place, Path) else None
     for given in inputs:
         if str(given) == STDIO:
             if any(s.is_stdin for s in sources):
                 raise ConfigError("-: stdin given twice as an input; it can be read once")
             sources.append(Source(Path("<stdin>"), STDIO))
             continue
+        if is_url(given):
+            url = Url(str(given))
+            _apart(url, out_place)
+            sources.extend(_discover_url(url, skip))
+            continue
+        if isinstance(out_place, Url):
+            _apart(Path(given), out_place)
         path = Path(given)
         if not path.exists():
             raise InputError(f"{where(path)}: no such file or folder")
@@ -125,6 +175,36 @@ def discover(inputs: Iterable[str | os.PathLike[str]], out: str | os.PathLike[st
                 raise ConfigError(f"{where(source.path)}: --out - writes JSON Lines, which cannot keep Parquet's column types; give --out a folder")
             require_pyarrow(source.path)
     return sources
+
+
+def _discover_url(url: Url, skip: Warn | None) -> list[Source]:
+    """The supported files under a storage URL (a prefix, listed recursively), or the file it names."""
+    try:
+        if url.is_dir():
+            names = [name for name in url.files() if _supported(name.rsplit("/", 1)[-1])]
+            if not names:
+                raise InputError(f"{where(url)}: no {', '.join(SUFFIXES)} files under this URL")
+            return [Source(url / name, name) for name in names]
+        if url.is_file():
+            if not _supported(url.name):
+                raise InputError(f"{where(url)}: unsupported file type; give a folder or a {', '.join(SUFFIXES)} file")
+            return [Source(url, url.name)]
+    except DedupError:
+        raise
+    except Exception as err:  # each filesystem raises its own errors (botocore's for missing credentials)
+        message = f"{where(url)}: cannot list: {_reason(err)}"
+        if skip is None:
+            raise InputError(message) from None
+        skip(message)
+        return []
+    raise InputError(f"{where(url)}: no such file or folder (or bucket)")
+
+
+def _reason(err: BaseException) -> str:
+    """The one-line reason of an OSError or of a filesystem's own error."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
 def _walk(root: Path, warn: Warn, skip: Warn | None) -> list[Path]:
@@ -318,6 +398,14 @@ def _open_jsonl(source: Source) -> Iterator[IO[bytes]]:
     if source.is_stdin:
         yield sys.stdin.buffer
         return
+    if isinstance(source.path, Url):  # fsspec's files read a block per line: a buffer makes lines cheap
+        with source.path.open("rb") as raw, io.BufferedReader(raw, READ_BUFFER) as buffered:
+            if source.kind == ".jsonl.gz":
+                with gzip.GzipFile(fileobj=buffered, mode="rb") as handle:
+                    yield handle
+            else:
+                yield buffered
+        return
     opener: Any = gzip.open if source.kind == ".jsonl.gz" else open
     with opener(source.path, "rb") as handle:
         yield handle
@@ -348,11 +436,12 @@ def _parse_record(line: str, source: Source, number: int, order: int, text_field
 
 
 @contextmanager
-def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
+def atomic_writer(path: Path | Url, compress: bool = False) -> Iterator[IO[str]]:
     """Write text to a temporary file beside `path` and rename it over `path` only when all went well."""
     with atomic_file(path) as raw:
         if compress:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
+            # No name in the header (a file object's name would be the temporary one): same bytes anywhere.
+            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz, _text(gz) as handle:
                 yield handle
         else:
             with _text(raw) as handle:
@@ -360,10 +449,14 @@ def atomic_writer(path: Path, compress: bool = False) -> Iterator[IO[str]]:
 
 
 @contextmanager
-def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path | Url) -> Iterator[IO[bytes]]:
     """The binary form of atomic_writer (Parquet writes through it). The temporary file goes on any error
     or interruption (KeyboardInterrupt, SIGTERM as dedup handles it), even one that lands while it is
-    being created (its name is chosen first)."""
+    being created (its name is chosen first). A storage URL's output is written as _atomic_url says."""
+    if isinstance(path, Url):
+        with _atomic_url(path) as raw:
+            yield raw
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     try:
@@ -377,9 +470,40 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
-def remove_temporary(folder: Path, name: str | None = None) -> int:
+@contextmanager
+def _atomic_url(url: Url) -> Iterator[IO[bytes]]:
+    """A file system with a rename gets a temporary file beside the output, moved into place; an object
+    store, whose move would be a copy and a delete, gets the whole file in one put (atomic there) from a
+    local temporary file, so that nothing reaches it before the file is complete."""
+    if not url.renames():
+        fd, local = tempfile.mkstemp(prefix="dedup-upload-", suffix=TEMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                yield raw
+            url.put(local)
+        finally:
+            os.unlink(local)
+        return
+    tmp = url.parent / f".{url.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    try:
+        with tmp.open("wb") as raw:
+            yield raw
+        tmp.move(url)
+    except BaseException:
+        with suppress(Exception):  # the error that stopped the write is the one to report
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_temporary(folder: Path | Url, name: str | None = None) -> int:
     """Delete the temporary files a killed run left (only dedup's own): all of them under `folder`, or
     only those of the file `name` in it. Return how many went."""
+    if isinstance(folder, Url):
+        own = f".{glob.escape(name)}.*{TEMP_SUFFIX}" if name is not None else f".*{TEMP_SUFFIX}"
+        found = [f for f in folder.files(1 if name is not None else None) if fnmatch.fnmatchcase(f.rsplit("/", 1)[-1], own)]
+        for relative in found:
+            (folder / relative).unlink(missing_ok=True)
+        return len(found)
     pattern = f".{glob.escape(name)}.*{TEMP_SUFFIX}" if name is not None else f"**/.*{TEMP_SUFFIX}"
     stale = [p for p in folder.glob(pattern) if p.is_file()]
     for path in stale:

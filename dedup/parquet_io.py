@@ -1,7 +1,7 @@
 """Parquet input and output (pyarrow, the `parquet` extra, imported only when a .parquet file is given):
 documents are read a batch at a time from the text and id columns, and the output mirrors the input file
 row group by row group with every column, type and the schema kept, only the text replaced and the rows
-of documents left empty dropped."""
+of documents left empty dropped. A file on a storage URL is read through its fsspec filesystem."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .errors import InputError
 from .records import Document
+from .remote import Url
 
 if TYPE_CHECKING:
     from .corpus import Source
@@ -28,17 +29,20 @@ def require_pyarrow(path: object) -> Any:
     return pq
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path | Url) -> Any:
     pq = require_pyarrow(path)
     import pyarrow as pa
 
     try:
+        if isinstance(path, Url):
+            fs, inner = path.filesystem()
+            return pq.ParquetFile(inner, filesystem=fs)
         return pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as err:
         raise InputError(f"{path}: cannot read as Parquet: {err}") from None
 
 
-def _text_column(parquet: Any, path: Path, text_field: str) -> int:
+def _text_column(parquet: Any, path: Path | Url, text_field: str) -> int:
     """The index of the text column, refused unless it holds strings."""
     import pyarrow as pa
 
@@ -86,7 +90,7 @@ class ParquetMirror:
     """Writes the cleaned copy of one Parquet input to `handle`: fed each document's cleaned text (None:
     left empty) in input order, it rewrites each input row group once all of its documents have come."""
 
-    def __init__(self, path: Path, handle: IO[bytes], text_field: str) -> None:
+    def __init__(self, path: Path | Url, handle: IO[bytes], text_field: str) -> None:
         pq = require_pyarrow(path)
         self.path = path
         self.input = _open(path)

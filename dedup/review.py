@@ -6,6 +6,7 @@ cleaned output byte for byte."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,7 @@ from .corpus import Source, discover, read_source
 from .errors import InputError, where
 from .paragraphs import join_paragraphs, split_paragraphs, split_sentences
 from .records import Document, Line, Removal
+from .remote import Url, location
 from .repair import repair_lines, split_lines
 
 PARAGRAPH_REASONS = frozenset({"duplicate", "duplicate_document", "repeated_boilerplate"})
@@ -127,10 +129,11 @@ class Review:
 
 
 def read_report(path: str | os.PathLike[str]) -> dict[str, list[Entry]]:
-    """Read a JSONL removal report into entries by document id, in report order."""
+    """Read a JSONL removal report (a file or a storage URL) into entries by document id, in report order."""
     by_doc: dict[str, list[Entry]] = {}
+    place = location(path)
     try:
-        with open(path, encoding="utf-8") as handle:
+        with io.TextIOWrapper(place.open("rb"), encoding="utf-8") if isinstance(place, Url) else open(place, encoding="utf-8") as handle:
             for number, raw in enumerate(handle, 1):
                 if raw.strip():
                     entry = Entry(_parse_removal(raw, path, number), number)

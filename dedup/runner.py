@@ -22,13 +22,14 @@ from typing import IO
 
 from .boilerplate import load_rules
 from .config import DedupConfig
-from .corpus import Source, atomic_file, atomic_writer, discover, json_line, read_source, remove_temporary, to_json
+from .corpus import Source, atomic_file, atomic_writer, contains, discover, json_line, read_source, relative_name, remove_temporary, to_json
 from .errors import ConfigError, WorkerError, where
 from .executors import executor_for
 from .index import load_index, save_index
 from .parquet_io import ParquetMirror
 from .pipeline import Cleaned, Preparer, run
 from .records import Document
+from .remote import Url, is_url, location
 from .report import Summary
 from .streams import STDIO, write_stdout
 
@@ -121,6 +122,8 @@ def clean_files(
         raise ConfigError(f"on_error must be fail or skip, not {on_error!r}")
     if overwrite and resume:
         raise ConfigError("--overwrite and --resume exclude each other: --resume finishes an interrupted run, --overwrite starts again")
+    if index is not None and is_url(index):
+        raise ConfigError(f"{where(index)}: --index must be a local folder; storage URLs are for inputs, --out and --report")
     progress = progress or Progress(False)
     warn = warn or (lambda message: None)
     skip = (failed or warn) if on_error == "skip" else None
@@ -128,18 +131,18 @@ def clean_files(
     Preparer(config)  # load and check every rule here, before any worker starts
     work = executor_for(config, executor, jobs, ray_address)
     kept_before = load_index(index, config.duplicates, [*inputs, out]) if index is not None else None
-    out_dir = Path(out)
+    out_dir = location(out)
     to_stdout = out == STDIO
     if to_stdout and (overwrite or resume):
         raise ConfigError("--overwrite and --resume need --out to be a folder, not - (stdout)")
     if resume and any(s.is_stdin for s in sources):
         raise ConfigError("-: --resume cannot read stdin again; save it to a file and clean that")
     if report is not None:
-        _check_report(Path(report), inputs)
+        _check_report(location(report), inputs)
     key = run_key(sources, config, text_field, id_field, on_error)
     done = 0 if to_stdout else _open_out(out_dir, sources, report, key, overwrite, resume, warn)
-    if report is not None and Path(report).parent.is_dir():
-        remove_temporary(Path(report).parent, Path(report).name)  # a killed run's report, wherever it lies
+    if report is not None and location(report).parent.is_dir():
+        remove_temporary(location(report).parent, location(report).name)  # a killed run's report, wherever it lies
     replacing = not to_stdout and out_dir.exists()
     read = 0
 
@@ -160,7 +163,7 @@ def clean_files(
         raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
                           "run again, with fewer --jobs if memory ran short") from None
     with ExitStack() as stack:
-        report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
+        report_handle = stack.enter_context(atomic_writer(location(report))) if report else None
         if manifest is not None:
             manifest.record(done, force=True)
         written = 0
@@ -195,7 +198,7 @@ def _bytes_out(doc: Cleaned, source: Source) -> int | None:
     return len(doc.text.encode("utf-8")) + (1 if source.kind == ".txt" else 0)
 
 
-def write_source(out_dir: Path, source: Source, docs: list[Cleaned], text_field: str, replacing: bool,
+def write_source(out_dir: Path | Url, source: Source, docs: list[Cleaned], text_field: str, replacing: bool,
                  id_field: str = "id") -> None:
     """Write one source's mirror under `out_dir` atomically: a .txt file holds its text (no file when
     nothing was left), a JSONL shard or Parquet file its records left (empty when all went; no file for
@@ -224,11 +227,11 @@ def write_source(out_dir: Path, source: Source, docs: list[Cleaned], text_field:
         target.unlink(missing_ok=True)
 
 
-def _check_report(report: Path, inputs: list[str]) -> None:
-    real = report.resolve()
+def _check_report(report: Path | Url, inputs: list[str]) -> None:
+    if isinstance(report, Url) and not report.parent.has_root():
+        raise ConfigError(f"{where(report)}: --report: no folder or bucket above it exists; create the bucket first")
     for given in inputs:
-        root = Path(given).resolve()
-        if real == root or root in real.parents:
+        if given != STDIO and contains(location(given), report):
             raise ConfigError(f"{where(report)}: --report must not be an input file or lie inside an input folder ({where(given)})")
 
 
@@ -243,17 +246,29 @@ def run_key(sources: list[Source], config: DedupConfig, text_field: str, id_fiel
     settings = {"version": release, "config": asdict(config), "rules": rules, "fields": [text_field, id_field], "on_error": on_error}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
     for source in sources:
-        size, mtime = (0, 0) if source.is_stdin else (source.path.stat().st_size, source.path.stat().st_mtime_ns)
+        size, mtime = _version(source)
         digest.update(f"{source.relative}\0{source.path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
-def _open_out(out_dir: Path, sources: list[Source], report: str | None, key: str, overwrite: bool, resume: bool,
+def _version(source: Source) -> tuple[int, int | str]:
+    """An input's size and a mark of its version: the modification time, or a storage URL's checksum."""
+    if source.is_stdin:
+        return 0, 0
+    if isinstance(source.path, Url):
+        return source.path.version()
+    stat = source.path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _open_out(out_dir: Path | Url, sources: list[Source], report: str | None, key: str, overwrite: bool, resume: bool,
               warn: Callable[[str], None]) -> int:
     """Check that --out may be written; return how many sources an interrupted run already completed."""
+    if isinstance(out_dir, Url) and not out_dir.has_root():
+        raise ConfigError(f"{where(out_dir)}: --out: neither it nor a folder or bucket above it exists; create the bucket first")
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"{where(out_dir)}: --out is a file; give a folder")
-    if not out_dir.exists() or next(out_dir.iterdir(), None) is None:
+    if not out_dir.exists() or _empty(out_dir):
         return 0
     manifest = out_dir / MANIFEST
     if resume:
@@ -271,21 +286,33 @@ def _open_out(out_dir: Path, sources: list[Source], report: str | None, key: str
         raise ConfigError(f"{where(out_dir)}: --out already holds files; pass {hint}, or choose an empty folder")
     remove_temporary(out_dir)
     ours = {s.output for s in sources} | {MANIFEST}
-    if report is not None and out_dir.resolve() in Path(report).resolve().parents:
-        ours.add(Path(report).resolve().relative_to(out_dir.resolve()).as_posix())
-    others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
-    others = [name for name in others if name not in ours]
+    if report is not None and contains(out_dir, location(report)):
+        ours.add(relative_name(location(report), out_dir))
+    others = [name for name in _files(out_dir) if name not in ours]
     if others:
         warn(f"{where(out_dir)}: {len(others):,} files there are not outputs of this run and stay as they are "
              f"(first: {where(others[0])})")
     return 0
 
 
+def _empty(folder: Path | Url) -> bool:
+    if isinstance(folder, Url):
+        return not folder.files()
+    return next(folder.iterdir(), None) is None
+
+
+def _files(folder: Path | Url) -> list[str]:
+    """The files under `folder` by relative name, sorted."""
+    if isinstance(folder, Url):
+        return folder.files()
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
 class Manifest:
     """The run's progress record in --out: the run key, the number of sources and how many of them are
     complete (their outputs renamed into place). Written atomically, at most once a second."""
 
-    def __init__(self, path: Path, key: str, sources: int) -> None:
+    def __init__(self, path: Path | Url, key: str, sources: int) -> None:
         self.path = path
         self.key = key
         self.sources = sources
@@ -302,7 +329,7 @@ class Manifest:
         self.path.unlink(missing_ok=True)
 
     @staticmethod
-    def load(path: Path) -> dict[str, object] | None:
+    def load(path: Path | Url) -> dict[str, object] | None:
         """The recorded state, or None when there is none or it cannot be read."""
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
