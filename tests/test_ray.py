@@ -293,6 +293,27 @@ def test_a_task_whose_worker_dies_is_retried_and_the_output_is_unchanged(tmp_pat
     assert any(r.reason == "duplicate" for _, _, removals in expected for r in removals)
 
 
+def test_a_phase_a_task_of_a_source_of_several_chunks_whose_worker_dies_is_retried(runner, tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    generated_corpus(root, documents=600)  # JSONL shards of 120 documents: two chunks each, as two tasks
+    assert clean(runner, root, "--out", tmp_path / "local").exit_code == 0
+    read, kill = on_ray.read_sources, killing_task(tmp_path / "markers", {"p1-64"})
+    (tmp_path / "markers").mkdir()
+
+    def reading(*args: object) -> object:  # in the worker: its chunks' tasks run `kill`
+        real, on_ray.prepare_chunk = on_ray.prepare_chunk, kill
+        try:
+            return read(*args)
+        finally:
+            on_ray.prepare_chunk = real
+
+    monkeypatch.setattr(on_ray, "read_sources", reading)
+    result = clean(runner, root, "--out", tmp_path / "ray", "--executor", "ray")
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in (tmp_path / "markers").iterdir()] == ["p1-64.0"]
+    assert files_under(tmp_path / "ray") == files_under(tmp_path / "local")
+
+
 def test_a_task_that_always_dies_stops_the_run_with_a_worker_error(tmp_path):
     config = DedupConfig()
     task = killing_task(tmp_path, {"d64"}, always=True)

@@ -9,6 +9,7 @@ imported only when this executor runs: it is the optional `ray` extra."""
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import pickle
 import socket
@@ -64,7 +65,8 @@ def prepare_chunk(config: DedupConfig, docs: list[Document]) -> PreparedChunk:
 class Read:
     """What a reading task sends back to the driver for its sources: phase A's chunks without their text,
     each source's document count, the bytes of text read, and the messages reading gave, in order, as
-    (kind, message): "warn", "skip" (a part left out under --on-error skip) or "error" (reading stopped)."""
+    (kind, message): "warn", "skip" (a part left out under --on-error skip), "error" (reading stopped) or
+    "died" (a phase A task of one of its chunks died every time it ran)."""
 
     chunks: list[PreparedChunk]
     counts: list[int]
@@ -75,34 +77,50 @@ class Read:
 def read_sources(config: DedupConfig, sources: list[Source], text_field: str, id_field: str, skipping: bool,
                  cwd: str) -> tuple[Read, list[bytes]]:
     """Read sources (paths relative to `cwd`, the driver's folder, where it exists here) and run phase A on
-    their documents a chunk at a time; return the compact result and, apart, the chunks' text.
+    their documents a chunk at a time, the chunks of a source of several as tasks of their own (so one
+    large file keeps every CPU busy); return the compact result and, apart, the chunks' text.
 
     >>> import tempfile; from pathlib import Path
-    >>> folder = tempfile.mkdtemp(); _ = Path(folder, "a.txt").write_bytes("Caf\\xe9 au lait.".encode("cp1252"))
-    >>> read, text = read_sources(DedupConfig(), [Source(Path("a.txt"), "a.txt")], "text", "id", False, folder)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = Path(folder, "a.txt").write_bytes("Caf\\xe9 au lait.".encode("cp1252"))
+    ...     read, text = read_sources(DedupConfig(), [Source(Path("a.txt"), "a.txt")], "text", "id", False, folder)
     >>> read.counts, read.chunks[0].ids, read.chunks[0].text, len(text), read.messages
     ([1], ['a.txt'], b'', 1, [('warn', 'a.txt: not UTF-8; decoded as sloppy-windows-1252 (a guess)')])
     """
     messages: list[tuple[str, str]] = []
     warn: Warn = lambda message: messages.append(("warn", message))  # noqa: E731
     skip: Warn | None = (lambda message: messages.append(("skip", message))) if skipping else None  # noqa: E731
-    preparer = _preparers.get(config) or _preparers.setdefault(config, Preparer(config))
     read = Read([], [], 0, messages)
     text: list[bytes] = []
+
+    def counted(docs: Iterator[Document]) -> Iterator[Document]:
+        for doc in docs:
+            read.size += len(doc.text.encode("utf-8"))
+            read.counts[-1] += 1
+            yield doc
+
     with _in_folder(cwd):
         try:
             for source in sources:
                 read.counts.append(0)
-                for docs in chunked(read_source(source, 0, text_field, id_field, warn, skip)):
-                    chunk = preparer.prepare_chunk(docs)
+                for chunk in _prepare_chunks(config, chunked(counted(read_source(source, 0, text_field, id_field, warn, skip)))):
                     text.append(chunk.text)
                     chunk.text = b""
                     read.chunks.append(chunk)
-                    read.counts[-1] += len(docs)
-                    read.size += sum(len(doc.text.encode("utf-8")) for doc in docs)
         except InputError as err:
             messages.append(("error", str(err)))
+        except WorkerError as err:
+            messages.append(("died", str(err)))
     return read, text
+
+
+def _prepare_chunks(config: DedupConfig, chunks: Iterator[list[Document]]) -> Iterator[PreparedChunk]:
+    """Phase A for one source's chunks, in order: here when it has one, else as one task per chunk."""
+    first, second = next(chunks, None), next(chunks, None)
+    if second is None:
+        yield from [prepare_chunk(config, first)] if first is not None else []
+        return
+    yield from in_order(import_ray(), prepare_chunk, ((config, docs) for docs in itertools.chain([first, second], chunks)), TASKS_PER_CPU)
 
 
 def finish_sources(config: DedupConfig, output: Output, first: int, sources: list[Source], text: list[bytes],
@@ -272,6 +290,8 @@ def clean_on_ray(sources: list[Source], config: DedupConfig, output: Output, ind
             for kind, message in read_back.messages:
                 if kind == "error":
                     raise InputError(message)
+                if kind == "died":
+                    raise WorkerError(message)
                 (warn if kind == "warn" or skip is None else skip)(message)
             texts.append(text)
             sizes.append(sum(read_back.counts))
