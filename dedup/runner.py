@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
@@ -165,21 +166,19 @@ def clean_files(
         cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
         finished = _finish_here(sources, output, cleaned, writing)
     try:
-        ahead = next(finished, None)  # phases A and B: every input is read before anything is written
+        first = next(finished, None)  # phases A and B: every input is read before anything is written
     except BrokenProcessPool:
         raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
                           "run again, with fewer --jobs if memory ran short") from None
     with ExitStack() as stack:
         report_handle = stack.enter_context(atomic_writer(Path(report))) if report else None
-        for position in range(len(sources)):
-            assert ahead is not None, "a source was not finished"
+        for position, one in enumerate(chain([first] if first is not None else [], finished)):
             if report_handle is not None:
-                report_handle.write(ahead.report)
-            summary.merge(ahead.summary)
-            progress.step("writing", summary.documents_in, read or None, size=ahead.summary.bytes_in)
+                report_handle.write(one.report)
+            summary.merge(one.summary)
+            progress.step("writing", summary.documents_in, read or None, size=one.summary.bytes_in)
             if manifest is not None and position >= done:
                 manifest.record(position + 1)
-            ahead = next(finished, None)
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
     if manifest is not None:

@@ -40,7 +40,6 @@ MAX_RETRIES = 3
 TASKS_PER_CPU = 4
 # How long --ray-address HOST:PORT may take to accept a connection.
 CONNECT_TIMEOUT_S = 10.0
-
 # Text files read and written by one task: a folder of small pages is not one task per page.
 GROUP_TXT_FILES = 64
 
@@ -64,12 +63,12 @@ def prepare_chunk(config: DedupConfig, docs: list[Document]) -> PreparedChunk:
 @dataclass
 class Read:
     """What a reading task sends back to the driver for its sources: phase A's chunks without their text,
-    each source's document count, the bytes of text read, and the messages reading gave, in order, as
+    how many documents and bytes of text it read, and the messages reading gave, in order, as
     (kind, message): "warn", "skip" (a part left out under --on-error skip), "error" (reading stopped) or
     "died" (a phase A task of one of its chunks died every time it ran)."""
 
     chunks: list[PreparedChunk]
-    counts: list[int]
+    documents: int
     size: int
     messages: list[tuple[str, str]]
 
@@ -84,25 +83,24 @@ def read_sources(config: DedupConfig, sources: list[Source], text_field: str, id
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     _ = Path(folder, "a.txt").write_bytes("Caf\\xe9 au lait.".encode("cp1252"))
     ...     read, text = read_sources(DedupConfig(), [Source(Path("a.txt"), "a.txt")], "text", "id", False, folder)
-    >>> read.counts, read.chunks[0].ids, read.chunks[0].text, len(text), read.messages
-    ([1], ['a.txt'], b'', 1, [('warn', 'a.txt: not UTF-8; decoded as sloppy-windows-1252 (a guess)')])
+    >>> read.documents, read.chunks[0].ids, read.chunks[0].text, len(text), read.messages
+    (1, ['a.txt'], b'', 1, [('warn', 'a.txt: not UTF-8; decoded as sloppy-windows-1252 (a guess)')])
     """
     messages: list[tuple[str, str]] = []
     warn: Warn = lambda message: messages.append(("warn", message))  # noqa: E731
     skip: Warn | None = (lambda message: messages.append(("skip", message))) if skipping else None  # noqa: E731
-    read = Read([], [], 0, messages)
+    read = Read([], 0, 0, messages)
     text: list[bytes] = []
 
     def counted(docs: Iterator[Document]) -> Iterator[Document]:
         for doc in docs:
             read.size += len(doc.text.encode("utf-8"))
-            read.counts[-1] += 1
+            read.documents += 1
             yield doc
 
     with _in_folder(cwd):
         try:
             for source in sources:
-                read.counts.append(0)
                 for chunk in _prepare_chunks(config, chunked(counted(read_source(source, 0, text_field, id_field, warn, skip)))):
                     text.append(chunk.text)
                     chunk.text = b""
@@ -294,7 +292,7 @@ def clean_on_ray(sources: list[Source], config: DedupConfig, output: Output, ind
                     raise WorkerError(message)
                 (warn if kind == "warn" or skip is None else skip)(message)
             texts.append(text)
-            sizes.append(sum(read_back.counts))
+            sizes.append(read_back.documents)
             read += sizes[-1]
             progress.step("reading", read, size=read_back.size)
             yield from read_back.chunks
