@@ -34,7 +34,7 @@ __all__ = ["EXECUTORS", "Executor", "executor_for", "prepare_in_processes"]
 class Executor(NamedTuple):
     """Where a run's work goes: phase A's mapper and phase B's band mapper (None: in this process), as
     `run` takes them; and for input files, what reads, cleans and writes them source by source (None:
-    `run` in this process, and the runner writes).""" 
+    `run` in this process, and the runner writes)."""
 
     prepare_all: PrepareAll
     map_bands: MapBands | None = None
