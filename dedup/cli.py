@@ -178,7 +178,8 @@ def main() -> None:
               help="Folder of the fingerprints of paragraphs kept before: their copies go too; this run's kept paragraphs are added.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping and fingerprinting.")
 @click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
-              help="Where phase A runs: local worker processes (--jobs), or Ray tasks, with the LSH band grouping (pip install 'dedup-corpus[ray]').")
+              help="Where phase A runs: local worker processes (--jobs), or Ray tasks, with each file's reading and writing "
+                   "and the LSH band grouping (pip install 'dedup-corpus[ray]').")
 @click.option("--ray-address", metavar="ADDRESS",
               help="Ray cluster to join with --executor ray (auto: the one `ray start` runs here) [default: start a local Ray].")
 @click.option("--progress/--no-progress", default=None,

@@ -313,6 +313,108 @@ def assemble(prepared: Prepared, dropped: dict[int, tuple[str, int, float]], doc
 PrepareAll = Callable[[Iterable[Document]], Iterable[PreparedChunk]]
 
 
+@dataclass(slots=True)
+class Verdict:
+    """Phase B's decision on one document: its duplicate paragraphs (paragraph index -> the kept copy's
+    document id, first line and similarity) and those of them whose kept copy is the index's."""
+
+    dropped: dict[int, tuple[str, int, float]] = field(default_factory=dict)
+    indexed: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Decisions:
+    """What phases A and B leave for phase C, by document position in input order: the documents' ids,
+    their paragraphs' fingerprints (document d's end at `ends[d]`), the verdicts (none: nothing goes as
+    a duplicate) and the keys of paragraphs repeated across the corpus."""
+
+    ids: list[str]
+    prints: Fingerprints
+    ends: np.ndarray
+    verdicts: dict[int, Verdict]
+    repeated: set[int]
+
+    def verdict(self, d: int) -> Verdict:
+        return self.verdicts.get(d) or Verdict()
+
+    def prints_of(self, d: int) -> Fingerprints:
+        """The fingerprints of document d's paragraphs (for the index)."""
+        return self.prints.select(np.arange(int(self.ends[d - 1]) if d else 0, int(self.ends[d])))
+
+
+def decide(chunks: Iterable[PreparedChunk], config: DedupConfig, index: Index | None = None,
+           map_bands: MapBands | None = None) -> Decisions:
+    """Phase B over phase A's chunks, in input order: only their compact arrays are kept (their text is
+    the caller's to keep for phase C). Paragraphs are numbered by their position in the chunks taken one
+    after the other, so where the chunks were prepared does not change the result."""
+    dup = config.duplicates
+    batches, parts, ids, counts, ranks, first_lines, distinct = [], [], [], [], [], [], []
+    for chunk in chunks:
+        parts.append(chunk.prints)
+        if len(parts) == BATCH_CHUNKS:
+            batches.append(concatenate(parts, dup.num_perm, release=True))
+        ids.extend(chunk.ids)
+        counts.append(chunk.counts)
+        ranks.append(chunk.ranks)
+        first_lines.append(chunk.first_lines)
+        distinct.append(chunk.repeat_keys)
+    batches.append(concatenate(parts, dup.num_perm, release=True))
+    prints = concatenate(batches, dup.num_perm, release=True)
+    paragraphs = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(paragraphs)
+    lines = np.concatenate(first_lines) if first_lines else np.zeros(0, dtype=np.int64)
+    matches = []
+    if dup.find_duplicates:
+        priorities = np.repeat(np.concatenate(ranks), paragraphs) if ranks else None
+        matches = cluster_corpus([prints], config, priorities, index.fingerprints() if index is not None else None, map_bands)
+    verdicts: dict[int, Verdict] = {}
+    total = len(lines)
+    for m in matches:
+        d = int(np.searchsorted(ends, m.removed, "right"))
+        i = m.removed - int(ends[d] - paragraphs[d])
+        verdict = verdicts.setdefault(d, Verdict())
+        if index is not None and m.kept >= total:
+            kept = index.kept_copy(m.kept - total)
+            verdict.indexed.add(i)
+        else:
+            kept = (ids[int(np.searchsorted(ends, m.kept, "right"))], int(lines[m.kept]))
+        verdict.dropped[i] = (*kept, m.similarity)
+    repeated = repeated_keys(np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64), len(ids),
+                             config.boilerplate.repeated_min_docs)
+    return Decisions(ids, prints, ends, verdicts, repeated)
+
+
+class Finisher:
+    """Phase C for one document at a time, given phase B's verdict on it and the corpus's repeated keys;
+    holds the compiled edge rules, so build one per process."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        boilerplate = config.boilerplate
+        self.edges = Stripper(load_rules(boilerplate.rules, boilerplate.disable)) if boilerplate.strip_boilerplate else None
+
+    def finish(self, doc: Prepared, verdict: Verdict, repeated: set[int]) -> Cleaned:
+        """The cleaned document (assemble), its removals whose kept copy is the index's marked so."""
+        config = self.config
+        cleaned = assemble(doc, verdict.dropped, config.duplicates.document_threshold, repeated, verdict.indexed,
+                           self.edges, config.paragraphs)
+        if verdict.indexed:
+            _mark_index_copies(cleaned, doc, verdict.indexed, verdict.dropped)
+        return cleaned
+
+
+def kept_paragraphs(doc: Prepared, verdict: Verdict, repeated: set[int], cleaned: Cleaned) -> list[tuple[int, int]]:
+    """The paragraphs a cleaned document keeps, as Index.add takes them: (paragraph index, first line).
+
+    >>> doc = Prepared("a", "a.txt", None, 9, [("One.", 1, 0, (1,)), ("Two.", 3, 1, (3,))], [], [0, 0])
+    >>> kept_paragraphs(doc, Verdict({1: ("b", 1, 1.0)}), set(), Cleaned("a", "a.txt", "One."))
+    [(0, 1)]
+    """
+    if cleaned.text is None:
+        return []
+    return [(i, p[1]) for i, p in enumerate(doc.paragraphs) if i not in verdict.dropped and doc.repeat_keys[i] not in repeated]
+
+
 def run(documents: Iterable[Document], config: DedupConfig, prepare_all: PrepareAll | None = None,
         index: Index | None = None, spill_after: int = SPILL_AFTER_BYTES,
         spill_folder: str | os.PathLike[str] | None = None, map_bands: MapBands | None = None) -> Iterator[Cleaned]:
@@ -329,53 +431,20 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     if prepare_all is None:
         preparer = Preparer(config)
         prepare_all = lambda docs: map(preparer.prepare_chunk, chunked(docs))  # noqa: E731
-    dup = config.duplicates
     with Spill(spill_after, spill_folder) as spill:
-        batches, parts, ids, counts, ranks, first_lines, distinct = [], [], [], [], [], [], []
-        for chunk in prepare_all(documents):
-            spill.add(chunk.text)
-            parts.append(chunk.prints)
-            if len(parts) == BATCH_CHUNKS:
-                batches.append(concatenate(parts, dup.num_perm, release=True))
-            ids.extend(chunk.ids)
-            counts.append(chunk.counts)
-            ranks.append(chunk.ranks)
-            first_lines.append(chunk.first_lines)
-            distinct.append(chunk.repeat_keys)
-        batches.append(concatenate(parts, dup.num_perm, release=True))
-        prints = concatenate(batches, dup.num_perm, release=True)
-        paragraphs = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
-        ends = np.cumsum(paragraphs)
-        lines = np.concatenate(first_lines) if first_lines else np.zeros(0, dtype=np.int64)
-        matches = []
-        if dup.find_duplicates:
-            priorities = np.repeat(np.concatenate(ranks), paragraphs) if ranks else None
-            matches = cluster_corpus([prints], config, priorities, index.fingerprints() if index is not None else None, map_bands)
-        dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
-        from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
-        total = len(lines)
-        for m in matches:
-            d = int(np.searchsorted(ends, m.removed, "right"))
-            i = m.removed - int(ends[d] - paragraphs[d])
-            if index is not None and m.kept >= total:
-                kept = index.kept_copy(m.kept - total)
-                from_index.setdefault(d, set()).add(i)
-            else:
-                kept = (ids[int(np.searchsorted(ends, m.kept, "right"))], int(lines[m.kept]))
-            dropped.setdefault(d, {})[i] = (*kept, m.similarity)
-        repeated = repeated_keys(np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64), len(ids),
-                                 config.boilerplate.repeated_min_docs)
-        boilerplate = config.boilerplate
-        edges = Stripper(load_rules(boilerplate.rules, boilerplate.disable)) if boilerplate.strip_boilerplate else None
+
+        def spilled(chunks: Iterable[PreparedChunk]) -> Iterator[PreparedChunk]:
+            for chunk in chunks:
+                spill.add(chunk.text)
+                yield chunk
+
+        decisions = decide(spilled(prepare_all(documents)), config, index, map_bands)
+        finisher, repeated = Finisher(config), decisions.repeated
         for d, doc in enumerate(spill.documents()):
-            gone = dropped.get(d, {})
-            cleaned = assemble(doc, gone, dup.document_threshold, repeated, from_index.get(d, set()), edges, config.paragraphs)
+            verdict = decisions.verdict(d)
+            cleaned = finisher.finish(doc, verdict, repeated)
             if index is not None:
-                _mark_index_copies(cleaned, doc, from_index.get(d, set()), gone)
-                start = int(ends[d] - paragraphs[d])
-                index.add(doc.id, prints.select(np.arange(start, int(ends[d]))), [] if cleaned.text is None else
-                          [(i, p[1]) for i, p in enumerate(doc.paragraphs)
-                           if i not in gone and doc.repeat_keys[i] not in repeated])
+                index.add(doc.id, decisions.prints_of(d), kept_paragraphs(doc, verdict, repeated, cleaned))
             yield cleaned
 
 

@@ -44,6 +44,24 @@ class Summary:
             self.removals[removal.reason] += 1
             self.removed_chars[removal.reason] += len(removal.text)
 
+    def merge(self, other: Summary) -> None:
+        """Count another summary's documents after this one's (a source cleaned elsewhere, in input order).
+
+        >>> total, part = Summary(documents_in=1, bytes_in=10), Summary(documents_in=2, bytes_in=5, heavy_losses=1, heavy_named=["b"])
+        >>> part.removals["duplicate"] = 1
+        >>> total.merge(part); (total.documents_in, total.bytes_in, total.heavy_named, total.removals["duplicate"])
+        (3, 15, ['b'], 1)
+        """
+        self.documents_in += other.documents_in
+        self.documents_out += other.documents_out
+        self.documents_emptied += other.documents_emptied
+        self.bytes_in += other.bytes_in
+        self.bytes_out += other.bytes_out
+        self.removals.update(other.removals)
+        self.removed_chars.update(other.removed_chars)
+        self.heavy_losses += other.heavy_losses
+        self.heavy_named.extend(other.heavy_named[: NAMED_HEAVY_LOSSES - len(self.heavy_named)])
+
     def render(self) -> str:
         """A few lines for stderr at the end of a run: documents, bytes, and a table of removals by reason.
 

@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
@@ -156,39 +157,85 @@ def clean_files(
 
     summary = Summary()
     manifest = None if to_stdout else Manifest(out_dir / MANIFEST, key, len(sources))
-    cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
+    output = Output(out_dir, text_field, id_field, replacing, done, report is not None)
+
+    def writing() -> None:  # every input is read and phase B is done; nothing is written yet
+        if manifest is not None:
+            manifest.record(done, force=True)
+
+    if work.clean_sources is not None and not to_stdout and not any(s.is_stdin for s in sources):
+        finished = work.clean_sources(sources, output, kept_before, warn, skip, progress, writing)
+    else:
+        cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
+        finished = _finish_here(sources, output, cleaned, writing)
     try:
-        ahead = next(cleaned, None)  # phases A and B: every input is read before anything is written
+        first = next(finished, None)  # phases A and B: every input is read before anything is written
     except BrokenProcessPool:
         raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
                           "run again, with fewer --jobs if memory ran short") from None
     with ExitStack() as stack:
         report_handle = stack.enter_context(atomic_writer(location(report))) if report else None
-        if manifest is not None:
-            manifest.record(done, force=True)
-        written = 0
-        for position, source in enumerate(sources):
-            docs: list[Cleaned] = []
-            while ahead is not None and ahead.source == source.relative:
-                docs.append(ahead)
-                ahead = next(cleaned, None)
-            for doc in docs:
-                if report_handle is not None:
-                    for removal in doc.removals:
-                        report_handle.write(to_json(removal.to_json()) + "\n")
-                summary.add_document(doc.bytes_in, _bytes_out(doc, source), doc.removals, doc.id)
-                written += 1
-                progress.step("writing", written, read, size=doc.bytes_in)
-            if position >= done:
-                write_source(out_dir, source, docs, text_field, replacing, id_field)
-                if manifest is not None:
-                    manifest.record(position + 1)
+        for position, one in enumerate(chain([first] if first is not None else [], finished)):
+            if report_handle is not None:
+                report_handle.write(one.report)
+            summary.merge(one.summary)
+            progress.step("writing", summary.documents_in, read or None, size=one.summary.bytes_in)
+            if manifest is not None and position >= done:
+                manifest.record(position + 1)
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
     if manifest is not None:
         manifest.remove()
     progress.done()
     return summary
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where and how a run writes each source: what a task that writes sources needs to know."""
+
+    out_dir: Path | Url
+    text_field: str
+    id_field: str
+    replacing: bool  # an earlier run's file where this run writes none is removed
+    done: int  # sources an interrupted run completed: not written again
+    report: bool
+
+
+@dataclass
+class Finished:
+    """One source cleaned (and written, unless an interrupted run did): its report lines and summary,
+    and for an index its documents' kept paragraphs."""
+
+    report: str
+    summary: Summary
+    kept: list[list[tuple[int, int]]] | None = None
+
+
+def finish_source(output: Output, position: int, source: Source, docs: list[Cleaned]) -> Finished:
+    """Write the cleaned documents of the source at `position` (unless an interrupted run did) and count them."""
+    summary = Summary()
+    report = []
+    for doc in docs:
+        if output.report:
+            report.extend(to_json(removal.to_json()) + "\n" for removal in doc.removals)
+        summary.add_document(doc.bytes_in, _bytes_out(doc, source), doc.removals, doc.id)
+    if position >= output.done:
+        write_source(output.out_dir, source, docs, output.text_field, output.replacing, output.id_field)
+    return Finished("".join(report), summary)
+
+
+def _finish_here(sources: list[Source], output: Output, cleaned: Iterator[Cleaned], writing: Callable[[], None]) -> Iterator[Finished]:
+    """Each source's Finished, in input order, from the cleaned documents of every source in order;
+    `writing` is called once phases A and B are done, before the first output is written."""
+    ahead = next(cleaned, None)
+    writing()
+    for position, source in enumerate(sources):
+        docs: list[Cleaned] = []
+        while ahead is not None and ahead.source == source.relative:
+            docs.append(ahead)
+            ahead = next(cleaned, None)
+        yield finish_source(output, position, source, docs)
 
 
 def _bytes_out(doc: Cleaned, source: Source) -> int | None:

@@ -1,10 +1,11 @@
 """Executors own parallelism: they map phase A over documents, in input order, with N workers (local
-processes, or tasks on a Ray cluster: the optional extra), and with Ray also phase B's band grouping."""
+processes, or tasks on a Ray cluster: the optional extra); with Ray also phase B's band grouping, and
+for input files the reading, phase A and the writing of each source as one task per source."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -15,17 +16,29 @@ from ..pipeline import PrepareAll, PreparedChunk
 from ..records import Document
 from .local import prepare_in_processes
 
+if TYPE_CHECKING:
+    from ..corpus import Source, Warn
+    from ..index import Index
+    from ..runner import Finished, Output, Progress
+
+    # Clean and write input files source by source: (sources, output, index, warn, skip, progress, writing)
+    # -> each source's Finished, in input order; writing() is called before the first output is written.
+    CleanSources = Callable[[list[Source], Output, Index | None, Warn, Warn | None, Progress, Callable[[], None]],
+                            Iterator[Finished]]
+
 EXECUTORS = ("local", "ray")
 
 __all__ = ["EXECUTORS", "Executor", "executor_for", "prepare_in_processes"]
 
 
 class Executor(NamedTuple):
-    """Where a run's work goes, as `run` takes it: phase A's mapper, and phase B's band mapper (None: in
-    this process)."""
+    """Where a run's work goes: phase A's mapper and phase B's band mapper (None: in this process), as
+    `run` takes them; and for input files, what reads, cleans and writes them source by source (None:
+    `run` in this process, and the runner writes)."""
 
     prepare_all: PrepareAll
     map_bands: MapBands | None = None
+    clean_sources: CleanSources | None = None
 
 
 def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ray_address: str | None = None) -> Executor:
@@ -43,7 +56,7 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
     if executor == "ray":
         if jobs != 1:
             raise ConfigError("--jobs is for --executor local; with --executor ray the tasks use every CPU of the Ray cluster")
-        from .ray import bands_on_ray, import_ray, prepare_on_ray
+        from .ray import bands_on_ray, clean_on_ray, import_ray, prepare_on_ray
 
         import_ray()  # a missing extra is a usage error now, before any input is read
 
@@ -53,5 +66,9 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
         def bands(keys: np.ndarray) -> Iterator[np.ndarray]:
             return bands_on_ray(keys, ray_address)
 
-        return Executor(prepare, bands)
+        def clean_sources(sources: list[Source], output: Output, index: Index | None, warn: Warn, skip: Warn | None,
+                          progress: Progress, writing: Callable[[], None]) -> Iterator[Finished]:
+            return clean_on_ray(sources, config, output, index, warn, skip, progress, writing, ray_address, bands)
+
+        return Executor(prepare, bands, clean_sources)
     raise ConfigError(f"executor must be local or ray, not {executor!r}")
