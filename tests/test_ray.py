@@ -58,6 +58,15 @@ def test_seeds_on_ray_are_the_committed_cleaned_folder(runner, tmp_path):
     assert "duplicate" in (out / "report.jsonl").read_text(encoding="utf-8")
 
 
+def test_seeds_on_ray_through_file_urls_are_the_committed_cleaned_folder(runner, tmp_path):
+    """Tasks open a storage URL themselves (fsspec in each worker): file:// in, out and report."""
+    out = tmp_path / "cleaned"
+    result = clean(runner, SEEDS.resolve().as_uri(), "--out", out.as_uri(), "--report", (out / "report.jsonl").as_uri(),
+                   "--executor", "ray")
+    assert result.exit_code == 0, result.stderr
+    assert files_under(out) == files_under(CLEANED)
+
+
 def test_stdout_on_ray_holds_only_the_cleaned_records(runner):
     on_ray = clean(runner, SEEDS, "--out", "-", "--executor", "ray", "--quiet")
     local = clean(runner, SEEDS, "--out", "-", "--quiet")
