@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from dedup.boilerplate import Rule, Stripper, builtin_rules, load_rule_file, load_rules
 from dedup.boilerplate.engine import RuleGroup
-from dedup.boilerplate.literals import ASCII_CASE_TWINS, Needs, pattern_needs
+from dedup.boilerplate.literals import ASCII_CASE_TWINS, Needs, is_caseless_sign, pattern_needs
 from dedup.boilerplate.rules import UNITS
 from dedup.errors import RuleError
 from dedup.paragraphs import split_sentences
@@ -432,9 +432,16 @@ def test_rule_index_never_rules_out_a_match_on_generated_text(words: str, case) 
         assert all(rule in candidates for rule in group.rules if rule.find(text) is not None)
 
 
-def test_ascii_case_twins_are_all_the_characters_regex_folds_to_ascii() -> None:
-    ascii_letter = regex.compile(r"(?i)[\x00-\x7f]")
-    assert [c for c in map(chr, range(0x80, 0x110000)) if ascii_letter.fullmatch(c)] == list(ASCII_CASE_TWINS)
+def test_the_case_assumptions_of_the_rule_index_hold_for_every_code_point() -> None:
+    """ASCII_CASE_TWINS are all the characters `regex` matches to ASCII ignoring case, and no character
+    matches a caseless sign ignoring case unless it is one (so those signs are looked for as they are)."""
+    chars = [chr(c) for c in range(0x80, 0x110000)]
+    ascii_any = regex.compile(r"(?i)[\x00-\x7f]")
+    assert [c for c in chars if ascii_any.fullmatch(c)] == list(ASCII_CASE_TWINS)
+    signs = [c for c in chars if is_caseless_sign(c)]
+    any_sign = regex.compile("(?i)[" + "".join(map(regex.escape, signs)) + "]")
+    assert len(signs) > 5000 and "©" in signs and "’" in signs
+    assert all(is_caseless_sign(c) for c in chars if any_sign.fullmatch(c))
 
 
 def test_a_twin_makes_every_rule_a_candidate() -> None:
@@ -444,19 +451,23 @@ def test_a_twin_makes_every_rule_a_candidate() -> None:
     assert BY_ID["navigation.skip_link"] in group.candidates("SKIP TO CONTENT")
 
 
-@pytest.mark.parametrize(("pattern", "exact", "folded", "longest"), [
-    (r"(?i)skip to (?:main )?content", (), ("skip to ",), 20),
-    (r"(?x) By\ \p{Lu}\w+ (?:\ \p{Lu}\w+)?", ("By ",), (), None),
-    (r"(?i:Home)\ ?[>»]\ ?\p{L}{1,20}", (), ("home",), 27),
-    (r"Publicité|(?i:publicidad)", ("Publicité",), ("publicidad",), 10),
-    (r"(?i)(?:réagir|commentaire)", (), ("agir", "commentaire"), 11),  # é is not folded by lower() alone
-    (r"(?xi) foo \# bar  # a comment", (), ("foo#bar",), 7),
-    (r"(?=\d)Reuters|AP(?!\w)", ("AP", "Reuters"), (), 7),
-    (r"a{2,3}(?:bc)+", ("bc",), (), None),
-    (r"\X", (), (), None),
+@pytest.mark.parametrize(("pattern", "exact", "folded", "sets", "longest"), [
+    (r"(?i)skip to (?:main )?content", (), ("skip to ",), (), 20),
+    (r"(?x) By\ \p{Lu}\w+ (?:\ \p{Lu}\w+)?", ("By ",), (), (), None),
+    (r"(?i:Home)\ ?[>»]\ ?\p{L}{1,20}", (), ("home",), (), 27),
+    (r"Publicité|(?i:publicidad)", ("Publicité",), ("publicidad",), (), 10),
+    (r"(?i)(?:réagir|commentaire)", (), ("agir", "commentaire"), (), 11),  # é is not folded by lower() alone
+    (r"(?i)© \d{4}", (), ("© ",), (), 6),  # a sign without case is looked for as it is
+    (r"(?xi) foo \# bar  # a comment", (), ("foo#bar",), (), 7),
+    (r"(?=\d)Reuters|AP(?!\w)", ("AP", "Reuters"), (), (), 7),
+    (r"(?=[^\n]{0,50}\d{4})\w+(?:\ \w+){0,3}", (), (), (r"(?:\d)",), None),  # what a lookahead requires
+    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters
+    (r"a{2,3}(?:bc)+", ("bc",), (), (), None),
+    (r"[^ab]x?|\X", (), (), (), None),
 ])
-def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, ...], longest: int | None) -> None:
-    assert pattern_needs(pattern) == Needs(exact, folded, longest)
+def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, ...], sets: tuple[str, ...],
+                       longest: int | None) -> None:
+    assert pattern_needs(pattern) == Needs(exact, folded, sets, longest)
 
 
 @pytest.mark.parametrize("pattern", [r"(\w+) \1", r"(?V1)by", r"(?f)strasse", r"(?r)end", r"(?:fuzzy){e<=1}", r"a(?i)b",

@@ -10,7 +10,10 @@ anything else, so a construct it does not know can never make it skip a rule tha
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+
+import regex
 
 from .rules import MAX_MATCH_CHARS
 
@@ -31,17 +34,19 @@ VERBOSE_SPACE = " \t\n\r\f\v"
 @dataclass(frozen=True)
 class Needs:
     """What every match of a pattern has: one of the literals, `exact` ones as written or `folded` ones
-    (ASCII, from case-insensitive parts) in the lower-cased text (no literals: nothing known), and at
-    most `longest` characters (None: no bound)."""
+    (ASCII, from case-insensitive parts) in the lower-cased text, or a character of one of the `sets`
+    (patterns of one character; none of all three: nothing known), and at most `longest` characters
+    (None: no bound)."""
 
     exact: tuple[str, ...]
     folded: tuple[str, ...]
+    sets: tuple[str, ...]
     longest: int | None
 
     @property
-    def literals(self) -> list[tuple[str, bool]]:
-        """Every literal, with True for the folded ones."""
-        return [(s, False) for s in self.exact] + [(s, True) for s in self.folded]
+    def items(self) -> list[tuple[str, str]]:
+        """Every literal and set, with its kind ("exact", "folded" or "set")."""
+        return [(s, "exact") for s in self.exact] + [(s, "folded") for s in self.folded] + [(s, "set") for s in self.sets]
 
 
 def pattern_needs(pattern: str) -> Needs | None:
@@ -49,11 +54,11 @@ def pattern_needs(pattern: str) -> Needs | None:
     this analysis does not read.
 
     >>> pattern_needs(r"(?i)(?:read|see) more\\b")
-    Needs(exact=(), folded=(' more',), longest=9)
+    Needs(exact=(), folded=(' more',), sets=(), longest=9)
     >>> pattern_needs(r"(?x) (?:Sign\\ up|Log\\ in) [.!]?")
-    Needs(exact=('Log in', 'Sign up'), folded=(), longest=8)
-    >>> pattern_needs(r"\\d+"), pattern_needs(r"(?V1)by")
-    (Needs(exact=(), folded=(), longest=None), None)
+    Needs(exact=('Log in', 'Sign up'), folded=(), sets=(), longest=8)
+    >>> pattern_needs(r"\\d+|[@#]\\w"), pattern_needs(r"\\w+"), pattern_needs(r"(?V1)by")
+    (Needs(exact=(), folded=(), sets=('(?:[@#])', '(?:\\\\d)'), longest=None), Needs(exact=(), folded=(), sets=(), longest=None), None)
     """
     try:
         parser = _Parser(pattern)
@@ -63,7 +68,7 @@ def pattern_needs(pattern: str) -> Needs | None:
     except _Unsupported:
         return None
     found = found or frozenset()
-    return Needs(tuple(sorted(s for s, folded in found if not folded)), tuple(sorted(s for s, folded in found if folded)),
+    return Needs(*(tuple(sorted(s for s, kind in found if kind == wanted)) for wanted in ("exact", "folded", "set")),
                  None if width >= UNBOUNDED else width)
 
 
@@ -103,36 +108,42 @@ class Scans:
 
     def __init__(self, needs: list[Needs | None], include: int) -> None:
         self.always = 0  # rules with no literal: always candidates
-        owners: dict[tuple[str, bool], int] = {}  # literal -> bit mask of the rules that require it
+        owners: dict[tuple[str, str], int] = {}  # literal or set -> bit mask of the rules that require it
         for i, need in enumerate(needs):
             if not include >> i & 1:
                 continue
-            pieces = need.literals if need is not None else []
-            if not pieces:
+            items = need.items if need is not None else []
+            if not items:
                 self.always |= 1 << i
-            for piece in pieces:
-                owners[piece] = owners.get(piece, 0) | 1 << i
+            for item in items:
+                owners[item] = owners.get(item, 0) | 1 << i
         # A scan reports the longest literal at each position; those that are its prefixes are there too.
-        self.owners = {piece: _prefix_owners(*piece, owners) for piece in owners}
-        self.folded = _scan_pattern([s for s, folded in owners if folded])
-        self.exact = _scan_pattern([s for s, folded in owners if not folded])
+        self.owners = {item: _prefix_owners(*item, owners) for item in owners if item[1] != "set"}
+        self.folded = _scan_pattern([s for s, kind in owners if kind == "folded"])
+        self.exact = _scan_pattern([s for s, kind in owners if kind == "exact"])
+        # A set is searched for (with `regex`, as the rule would match it) only when its rules are not
+        # candidates already.
+        self.sets = [(regex.compile(s), mask) for (s, kind), mask in sorted(owners.items()) if kind == "set"]
 
     def candidates(self, text: str) -> int:
         """Bit mask of the rules whose literals `text` holds (or that have none)."""
         mask = self.always
         if self.folded is not None:
             for piece in set(self.folded.findall(text.lower())):
-                mask |= self.owners[piece, True]
+                mask |= self.owners[piece, "folded"]
         if self.exact is not None:
             for piece in set(self.exact.findall(text)):
-                mask |= self.owners[piece, False]
+                mask |= self.owners[piece, "exact"]
+        for pattern, owners in self.sets:
+            if owners & ~mask and pattern.search(text):
+                mask |= owners
         return mask
 
 
-def _prefix_owners(piece: str, folded: bool, owners: dict[tuple[str, bool], int]) -> int:
+def _prefix_owners(piece: str, kind: str, owners: dict[tuple[str, str], int]) -> int:
     mask = 0
     for end in range(1, len(piece) + 1):
-        mask |= owners.get((piece[:end], folded), 0)
+        mask |= owners.get((piece[:end], kind), 0)
     return mask
 
 
@@ -157,8 +168,8 @@ def _trie_pattern(node: dict[str, dict]) -> str:
     return f"(?:{body})?" if "" in node else body  # greedy: the longer piece first
 
 
-# A requirement: a set of (literal, folded) of which every match contains one; None: nothing required.
-Requirement = frozenset[tuple[str, bool]] | None
+# A requirement: a set of (literal or set, kind) of which every match contains one; None: nothing required.
+Requirement = frozenset[tuple[str, str]] | None
 UNBOUNDED = 1 << 62  # the width of what `*`, `+` or `{n,}` repeats (any finite text is shorter)
 
 
@@ -198,7 +209,7 @@ class _Parser:
     def alternatives(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
         """Parse up to an unmatched ")" or the end: something is required when every alternative
         requires something; the width is the widest alternative's."""
-        found: set[tuple[str, bool]] = set()
+        found: set[tuple[str, str]] = set()
         complete, width = True, 0
         while True:
             branch, branch_width = self.sequence(flags)
@@ -213,9 +224,9 @@ class _Parser:
         return (frozenset(found) if complete else None), width
 
     def sequence(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
-        """Parse one alternative; its best requirement (the run of literal characters or the group whose
-        shortest literal is longest) and its width."""
-        options: list[frozenset[tuple[str, bool]]] = []
+        """Parse one alternative; its best requirement (the run of literal characters, group or lookaround
+        whose shortest literal is longest; a set only where nothing else is required) and its width."""
+        options: list[frozenset[tuple[str, str]]] = []
         run: list[tuple[str, bool]] = []  # consecutive single characters every match holds, in order
         width = 0
 
@@ -231,7 +242,9 @@ class _Parser:
             kind, value, atom_width = self.atom(flags)
             low, high = self.quantifier(flags)
             width = min(UNBOUNDED, width + atom_width * high)
-            if kind == "zero":
+            if kind in ("zero", "look"):
+                if kind == "look" and value is not None and low >= 1:
+                    options.append(value)  # what a lookaround requires is in the text too
                 continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
             if kind == "char" and low == high == 1:
                 run.append(value)
@@ -240,13 +253,13 @@ class _Parser:
             if low >= 1:
                 if kind == "char":
                     options.append(frozenset(_run_pieces([value])))
-                elif kind == "group" and value is not None:
-                    options.append(value)
+                elif kind in ("group", "set") and value is not None:
+                    options.append(value if kind == "group" else frozenset({value}))
         close_run()
         options = [o for o in options if o]
         if not options:
             return None, width
-        return max(options, key=lambda o: (min(len(s) for s, _ in o), -len(o))), width
+        return max(options, key=lambda o: (min(map(_weight, o)), -len(o))), width
 
     def skip_verbose(self, flags: tuple[bool, bool]) -> None:
         """Skip the spaces and comments a verbose pattern ignores."""
@@ -265,15 +278,17 @@ class _Parser:
                 return
 
     def atom(self, flags: tuple[bool, bool]) -> tuple[str, object, int]:
-        """One atom and its width: ("char", (c, ignore_case)), ("set", None), ("zero", None) or
-        ("group", Requirement)."""
+        """One atom and its width: ("char", (c, ignore_case)), ("set", (pattern, "set") or None when
+        most texts have one), ("zero", None), ("look", Requirement) or ("group", Requirement)."""
         char = self.peek()
         self.pos += 1
         if char == "\\":
             return self.escape(flags)
         if char == "[":
+            start = self.pos - 1
             self.skip_set()
-            return "set", None, 1
+            negated = self.pattern[start + 1] == "^"
+            return "set", None if negated else _set_item(self.pattern[start : self.pos], flags), 1
         if char == "(":
             return self.group(flags)
         if char in "^$":
@@ -293,6 +308,8 @@ class _Parser:
             return "zero", None, 0
         if char == "X":
             return "set", None, UNBOUNDED  # a grapheme: any number of characters
+        if char == "d":
+            return "set", _set_item("\\d", flags), 1
         if char in SET_ESCAPES:
             return "set", None, 1
         if char in "pP":
@@ -333,16 +350,16 @@ class _Parser:
                 self.pos = self.closing(":]", self.pos)
 
     def group(self, flags: tuple[bool, bool]) -> tuple[str, object, int]:
-        zero = False
+        zero, positive = False, False
         if self.peek() == "?":
             self.pos += 1
             head = self.peek()
             if head in "=!":
                 self.pos += 1
-                zero = True
+                zero, positive = True, head == "="
             elif head == "<" and self.peek(1) in "=!":
                 self.pos += 2
-                zero = True
+                zero, positive = True, self.peek(-1) == "="
             elif head in ":>|":
                 self.pos += 1
             elif (head == "P" and self.peek(1) == "<") or head == "<":
@@ -362,7 +379,9 @@ class _Parser:
         if self.peek() != ")":
             raise _Unsupported("an unclosed group")
         self.pos += 1
-        return ("zero", None, 0) if zero else ("group", inner, width)
+        if zero:
+            return "look", inner if positive else None, 0
+        return "group", inner, width
 
     def quantifier(self, flags: tuple[bool, bool]) -> tuple[int, int]:
         """Parse an optional quantifier (and its lazy or possessive mark): the fewest and the most
@@ -388,25 +407,45 @@ class _Parser:
         return low, high
 
 
+def _weight(item: tuple[str, str]) -> float:
+    """How rare a requirement's item is, roughly: a literal by its length (a space is everywhere), a
+    set below any literal, and a set of letters (most texts have one) below other sets."""
+    text, kind = item
+    if kind == "set":
+        return 0.25 if "\\p" in text or "\\w" in text else 0.5
+    return len(text) if text.strip() else 0
+
+
+def _set_item(source: str, flags: tuple[bool, bool]) -> tuple[str, str]:
+    """A set as a pattern of its own, under the flags it stands under."""
+    return f"(?{'i' if flags[0] else ''}{'x' if flags[1] else ''}:{source})", "set"
+
+
 def _usable(char: str, ignore_case: bool) -> bool:
-    """A character that can be looked for with `in`: any, matched exactly; an ASCII one, ignoring case."""
-    return not ignore_case or char.isascii()
+    """A character that can be looked for with `in`: any, matched exactly; ignoring case, an ASCII one
+    or punctuation or a symbol without case (tests/test_rules.py checks that `regex` agrees)."""
+    return not ignore_case or char.isascii() or is_caseless_sign(char)
 
 
-def _run_pieces(run: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+def is_caseless_sign(char: str) -> bool:
+    """Punctuation or a symbol that no case mapping changes ("©", "’", "»")."""
+    return unicodedata.category(char)[0] in "PS" and char.lower() == char.upper() == char.casefold() == char
+
+
+def _run_pieces(run: list[tuple[str, bool]]) -> list[tuple[str, str]]:
     """The longest piece of a run of required characters that can be looked for with `in`."""
-    pieces: list[tuple[str, bool]] = []
+    pieces: list[tuple[str, str]] = []
     current: list[str] = []
     mode = None
     for char, ignore_case in run:
         if not _usable(char, ignore_case) or (mode is not None and ignore_case != mode):
             if current:
-                pieces.append(("".join(current), bool(mode)))
+                pieces.append(("".join(current), "folded" if mode else "exact"))
             current, mode = [], None
             if not _usable(char, ignore_case):
                 continue
         current.append(char.lower() if ignore_case else char)
         mode = ignore_case
     if current:
-        pieces.append(("".join(current), bool(mode)))
+        pieces.append(("".join(current), "folded" if mode else "exact"))
     return [max(pieces, key=lambda p: len(p[0]))] if pieces else []
