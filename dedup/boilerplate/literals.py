@@ -28,6 +28,8 @@ SET_ESCAPES = frozenset("dDsSw")
 ZERO_WIDTH_ESCAPES = frozenset("bBAZzGmM")
 # Text lengths from which a RuleIndex scans for fewer rules' literals (those that can match that long a text).
 SCAN_LENGTHS = (0, 100, 250, 500)
+# Up to so many literals, a rule group looks for each with `in` rather than scanning with a pattern.
+FEW_LITERALS = 6
 VERBOSE_SPACE = " \t\n\r\f\v"
 
 
@@ -95,12 +97,17 @@ class RuleIndex:
         fits = self.fits[min(n, MAX_MATCH_CHARS)]
         if not fits:
             return 0
-        if not text.isascii() and any(char in text for char in ASCII_CASE_TWINS):
+        if has_case_twin(text):
             return fits  # lower() would not fold these to the letters the rules match them with
         step = 0
         while step + 1 < len(SCAN_LENGTHS) and SCAN_LENGTHS[step + 1] <= n:
             step += 1
         return self.scans[step].candidates(text) & fits
+
+
+def has_case_twin(text: str) -> bool:
+    """True when `text` holds one of ASCII_CASE_TWINS."""
+    return not text.isascii() and any(char in text for char in ASCII_CASE_TWINS)
 
 
 class Scans:
@@ -119,8 +126,12 @@ class Scans:
                 owners[item] = owners.get(item, 0) | 1 << i
         # A scan reports the longest literal at each position; those that are its prefixes are there too.
         self.owners = {item: _prefix_owners(*item, owners) for item in owners if item[1] != "set"}
-        self.folded = _scan_pattern([s for s, kind in owners if kind == "folded"])
-        self.exact = _scan_pattern([s for s, kind in owners if kind == "exact"])
+        folded, exact = ([s for s, kind in owners if kind == wanted] for wanted in ("folded", "exact"))
+        # A few literals are looked for one by one: `in` costs less than a scan.
+        self.few = [(s, kind == "folded", owners[s, kind]) for kind, pieces in (("folded", folded), ("exact", exact))
+                    if len(pieces) <= FEW_LITERALS for s in pieces]
+        self.folded = _scan_pattern(folded) if len(folded) > FEW_LITERALS else None
+        self.exact = _scan_pattern(exact) if len(exact) > FEW_LITERALS else None
         # A set is searched for (with `regex`, as the rule would match it) only when its rules are not
         # candidates already.
         self.sets = [(regex.compile(s), mask) for (s, kind), mask in sorted(owners.items()) if kind == "set"]
@@ -128,8 +139,12 @@ class Scans:
     def candidates(self, text: str) -> int:
         """Bit mask of the rules whose literals `text` holds (or that have none)."""
         mask = self.always
+        lowered = text.lower()
+        for piece, folded, owners in self.few:
+            if piece in (lowered if folded else text):
+                mask |= owners
         if self.folded is not None:
-            for piece in set(self.folded.findall(text.lower())):
+            for piece in set(self.folded.findall(lowered)):
                 mask |= self.owners[piece, "folded"]
         if self.exact is not None:
             for piece in set(self.exact.findall(text)):
