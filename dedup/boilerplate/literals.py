@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -51,6 +52,7 @@ class Needs:
         return [(s, "exact") for s in self.exact] + [(s, "folded") for s in self.folded] + [(s, "set") for s in self.sets]
 
 
+@lru_cache(maxsize=4096)
 def pattern_needs(pattern: str) -> Needs | None:
     """What every match of `pattern` (in `regex` syntax, version 0) has, or None when it uses syntax
     this analysis does not read.
