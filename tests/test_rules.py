@@ -392,7 +392,7 @@ def test_runaway_rule_counts_as_no_match_and_says_so(tmp_path: Path, caplog: pyt
     assert any(rule.id in record.getMessage() and "no match" in record.getMessage() for record in caplog.records)
 
 
-# --- joined patterns: one call that finds nothing stands for every rule finding nothing -----------------
+# --- the rule index: a rule whose needs (literals, sets, length) a text lacks is not tried -----------------
 
 
 def _texts_for_rules() -> list[str]:
