@@ -1,6 +1,6 @@
-"""What every match of a rule's pattern has, derived from the pattern itself: one of a few literals,
-and at most so many characters. A text without the literals, or longer than a whole-text rule can match,
-cannot match, so the rule's `regex` call (the slow part of stripping) is skipped.
+"""What every match of a rule's pattern has, derived from the pattern itself: one of a few literals (or
+a character of a set), and at most so many characters. A text without them, or longer than a whole-text
+rule can match, cannot match, so the rule's `regex` call (the slow part of stripping) is skipped.
 
 The analysis reads the subset of `regex` syntax the rules use (literals, escapes, sets, groups,
 lookarounds, alternatives, quantifiers, the flags i, m, s, x) and gives up (the rule is always tried) on
@@ -25,11 +25,11 @@ ASCII_CASE_TWINS = "\u0130\u0131\u017f\u212a"
 # Flags that do not change what a literal matches (i is followed); any other flag stops the analysis.
 KNOWN_FLAGS = frozenset("imsx")
 # Escapes of one character from a set, and zero-width escapes (anchors and word boundaries).
-SET_ESCAPES = frozenset("dDsSw")
+SET_ESCAPES = frozenset("dDsSwW")
 ZERO_WIDTH_ESCAPES = frozenset("bBAZzGmM")
 # Text lengths from which a RuleIndex scans for fewer rules' literals (those that can match that long a text).
 SCAN_LENGTHS = (0, 100, 250, 500)
-# Up to so many literals, a rule group looks for each with `in` rather than scanning with a pattern.
+# Up to so many literals of a kind, a rule group looks for each with `in` rather than with a scan.
 FEW_LITERALS = 6
 VERBOSE_SPACE = " \t\n\r\f\v"
 
