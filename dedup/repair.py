@@ -69,7 +69,7 @@ def repair_lines(lines: list[str], mode: RepairMode = "conservative") -> list[st
 def _repair_round(lines: list[str], mode: RepairMode) -> list[str]:
     if mode != "off":
         fixer = CONSERVATIVE if mode == "conservative" else AGGRESSIVE
-        lines = [CONTROL_SPACE_PATTERN.sub(" ", line) for line in lines]
+        lines = [CONTROL_SPACE_PATTERN.sub(" ", line) if has_control_space(line) else line for line in lines]
         if any(NEEDS_FTFY_PATTERN.search(line) for line in lines):
             fixed = fix_lines(lines, fixer).split("\n")
             # A fix that adds or removes a line end (an escaped newline) would shift every later line
@@ -98,7 +98,14 @@ def fix_lines(lines: list[str], fixer: TextFixerConfig) -> str:
 
 def normalise_spaces(line: str) -> str:
     """Turn odd spaces into plain ones, drop invisible characters and strip both ends of a line."""
+    if line.isascii() and not has_control_space(line):
+        return line.strip()  # the patterns match nothing else in ASCII
     return INVISIBLE_PATTERN.sub("", SPACE_PATTERN.sub(" ", line)).strip()
+
+
+def has_control_space(line: str) -> bool:
+    """True when `line` holds a tab, vertical tab or form feed (CONTROL_SPACE_PATTERN's characters)."""
+    return "\t" in line or "\x0b" in line or "\x0c" in line
 
 
 def repair_text(text: str, mode: RepairMode = "conservative") -> str:

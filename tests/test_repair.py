@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup import clean_text, repair_text
-from dedup.repair import AGGRESSIVE, CONSERVATIVE, fix_lines, normalise_spaces, repair_lines
+from dedup.repair import AGGRESSIVE, CONSERVATIVE, INVISIBLE_PATTERN, SPACE_PATTERN, fix_lines, normalise_spaces, repair_lines
 
 from conftest import SEEDS
 
@@ -253,3 +253,8 @@ def test_repairing_twice_changes_nothing_when_a_removed_invisible_uncovers_mojib
     once = repair_text(text)
     assert repair_text(once) == once
     assert clean_text(clean_text(text)) == clean_text(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7f)) | st.text() | st.sampled_from(["\tA\x0bB\x0c", " x\u00a0y\u200b ", "a\x1cb\x1f"]))
+def test_normalise_spaces_shortcut_for_ascii_gives_what_the_patterns_give(line: str) -> None:
+    assert normalise_spaces(line) == INVISIBLE_PATTERN.sub("", SPACE_PATTERN.sub(" ", line)).strip()

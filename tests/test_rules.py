@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.boilerplate import Rule, Stripper, builtin_rules, load_rule_file, load_rules
 from dedup.boilerplate.engine import RuleGroup
+from dedup.boilerplate.literals import ASCII_CASE_TWINS, Needs, is_caseless_sign, pattern_needs
 from dedup.boilerplate.rules import UNITS
 from dedup.errors import RuleError
 from dedup.paragraphs import split_sentences
@@ -390,10 +392,10 @@ def test_runaway_rule_counts_as_no_match_and_says_so(tmp_path: Path, caplog: pyt
     assert any(rule.id in record.getMessage() and "no match" in record.getMessage() for record in caplog.records)
 
 
-# --- joined patterns: one call that finds nothing stands for every rule finding nothing -----------------
+# --- the rule index: a rule whose needs (literals, sets, length) a text lacks is not tried -----------------
 
 
-def _texts_for_joined() -> list[str]:
+def _texts_for_rules() -> list[str]:
     """Real lines and sentences (seeds, ../shared/eval pages) and every rule's own examples, whole and cut."""
     lines = [line.strip() for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n")]
     eval_file = SEEDS.parent.parent / "shared" / "eval" / "linebench-dev.jsonl"
@@ -404,34 +406,82 @@ def _texts_for_joined() -> list[str]:
     return [t for t in dict.fromkeys(lines + sentences + examples + [x[1:] for x in examples] + [x + " Ok." for x in examples]) if t]
 
 
-JOINED_TEXTS = _texts_for_joined()
+RULE_TEXTS = _texts_for_rules()
 
 
-@pytest.mark.parametrize("unit", [u for u in UNITS if u != "sentence" and sum(r.unit == u for r in RULES) > 1])
-def test_joined_pattern_finds_whatever_a_rule_finds(unit: str) -> None:
+@pytest.mark.parametrize("unit", [u for u in UNITS if any(r.unit == u for r in RULES)])
+def test_rule_index_keeps_every_rule_that_matches(unit: str) -> None:
     group = RuleGroup([r for r in RULES if r.unit == unit])
-    assert group.joined is not None
-    found = [t for t in JOINED_TEXTS if any(rule.find(t) is not None for rule in group.rules)]
-    assert len(found) >= len(group.rules)  # the texts exercise every rule
-    assert all(group.may_match(t) for t in found)
-    assert sum(not group.may_match(t) for t in JOINED_TEXTS) > len(JOINED_TEXTS) // 2  # and it rejects most
+    texts = [*RULE_TEXTS, *(t.upper() for t in RULE_TEXTS)]
+    pairs = [(t, rule) for t in texts for rule in group.rules if rule.find(t) is not None]
+    assert len({rule.id for _, rule in pairs}) == len(group.rules)  # the texts exercise every rule
+    assert all(rule in group.candidates(t) for t, rule in pairs)
+    if unit in ("line", "sentence"):  # and the index rules out most rules on most texts
+        assert sum(len(group.candidates(t)) for t in RULE_TEXTS) < len(RULE_TEXTS) * len(group.rules) / 3
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*{w for r in RULES for x in r.match for w in x.split()}, "the", "of", ".", ":", "|", "2024", "\u00a9"]),
-                max_size=12).map(" ".join))
-def test_joined_pattern_never_rejects_a_match_on_generated_text(text: str) -> None:
-    for unit in ("line", "suffix", "tail"):
+@given(st.lists(st.sampled_from([*{w for r in RULES for x in r.match for w in x.split()}, "the", "of", ".", ":", "|", "2024", "\u00a9",
+                                 "\u0130", "\u0131", "\u017f", "\u212a", "É"]),
+                max_size=12).map(" ".join), st.sampled_from([str, str.upper, str.lower, str.title]))
+def test_rule_index_never_rules_out_a_match_on_generated_text(words: str, case) -> None:
+    text = case(words)
+    for unit in ("line", "sentence", "suffix", "tail"):
         group = RuleGroup([r for r in RULES if r.unit == unit])
-        if any(rule.find(text) is not None for rule in group.rules):
-            assert group.may_match(text)
+        candidates = group.candidates(text)
+        assert all(rule in candidates for rule in group.rules if rule.find(text) is not None)
 
 
-def test_patterns_that_cannot_be_joined_are_tried_one_by_one(tmp_path: Path) -> None:
+def test_the_case_assumptions_of_the_rule_index_hold_for_every_code_point() -> None:
+    """ASCII_CASE_TWINS are all the characters `regex` matches to ASCII ignoring case, and no character
+    matches a caseless sign ignoring case unless it is one (so those signs are looked for as they are)."""
+    chars = [chr(c) for c in range(0x80, 0x110000)]
+    ascii_any = regex.compile(r"(?i)[\x00-\x7f]")
+    assert [c for c in chars if ascii_any.fullmatch(c)] == list(ASCII_CASE_TWINS)
+    signs = [c for c in chars if is_caseless_sign(c)]
+    any_sign = regex.compile("(?i)[" + "".join(map(regex.escape, signs)) + "]")
+    assert len(signs) > 5000 and "©" in signs and "’" in signs
+    assert all(is_caseless_sign(c) for c in chars if any_sign.fullmatch(c))
+
+
+def test_a_twin_makes_every_rule_a_candidate() -> None:
+    group = RuleGroup([r for r in RULES if r.unit == "line"])
+    assert BY_ID["navigation.skip_link"].find("S\u212aIP TO CONTENT") is not None  # the Kelvin sign matches k
+    assert BY_ID["navigation.skip_link"] in group.candidates("S\u212aIP TO CONTENT")
+    assert BY_ID["navigation.skip_link"] in group.candidates("SKIP TO CONTENT")
+
+
+@pytest.mark.parametrize(("pattern", "exact", "folded", "sets", "longest"), [
+    (r"(?i)skip to (?:main )?content", (), ("skip to ",), (), 20),
+    (r"(?x) By\ \p{Lu}\w+ (?:\ \p{Lu}\w+)?", ("By ",), (), (), None),
+    (r"(?i:Home)\ ?[>»]\ ?\p{L}{1,20}", (), ("home",), (), 27),
+    (r"Publicité|(?i:publicidad)", ("Publicité",), ("publicidad",), (), 10),
+    (r"(?i)(?:réagir|commentaire)", (), ("agir", "commentaire"), (), 11),  # é is not folded by lower() alone
+    (r"(?i)© \d{4}", (), ("© ",), (), 6),  # a sign without case is looked for as it is
+    (r"(?xi) foo \# bar  # a comment", (), ("foo#bar",), (), 7),
+    (r"(?=\d)Reuters|AP(?!\w)", ("AP", "Reuters"), (), (), 7),
+    (r"(?=[^\n]{0,50}\d{4})\w+(?:\ \w+){0,3}", (), (), (r"(?:\d)",), None),  # what a lookahead requires
+    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters
+    (r"a{2,3}(?:bc)+", ("bc",), (), (), None),
+    (r"[^ab]x?|\X", (), (), (), None),
+])
+def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, ...], sets: tuple[str, ...],
+                       longest: int | None) -> None:
+    assert pattern_needs(pattern) == Needs(exact, folded, sets, longest)
+
+
+@pytest.mark.parametrize("pattern", [r"(\w+) \1", r"(?V1)by", r"(?f)strasse", r"(?r)end", r"(?:fuzzy){e<=1}", r"a(?i)b",
+                                     r"\L<words>", r"(?P=name)", r"[unclosed", r"(?(1)a|b)"])
+def test_syntax_outside_the_subset_leaves_a_rule_always_tried(pattern: str) -> None:
+    assert pattern_needs(pattern) is None
+
+
+def test_a_rule_the_analysis_cannot_read_is_tried_on_every_text(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text(
         "[[rule]]\nid = 'mine.twice'\nfamily = 'mine'\ndescription = 'A word said twice.'\nunit = 'line'\n"
-        "languages = ['en']\npattern = '''(\\w+) \\1'''\nmatch = ['bye bye']\nno_match = ['bye now']\n", encoding="utf-8")
+        "languages = ['en']\npattern = \'\'\'(\\w+) \\1\'\'\'\nmatch = ['bye bye']\nno_match = ['bye now']\n", encoding="utf-8")
     rules = (*load_rule_file(path), BY_ID["navigation.skip_link"])
     group = RuleGroup(list(rules))
-    assert group.joined is None and group.first("bye bye") is rules[0] and group.first("Skip to content") is rules[1]
+    assert group.candidates("bye bye") == [rules[0]] and group.first("bye bye") is rules[0]
+    assert group.first("Skip to content") is rules[1]

@@ -22,10 +22,16 @@ from .language import detect_language, stop_words, words_of
 
 LIST_MARKER = regex.compile(r"^\s*(?:[*+•·▪►–-]|\d{1,3}[.)])(?:\s|$)")
 URL_LIKE = regex.compile(r"https?://|www\.|\.(?:com|org|net|html?)\b|@\w", regex.IGNORECASE)
-SEPARATOR = regex.compile(r"[|»›•·/]")
+# Characters that separate menu items and breadcrumbs.
+SEPARATORS = "|»›•·/"
 ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)\W*$")
 DATE_TOKEN = regex.compile(
     r"\b(?:\d{1,2}:\d{2}|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b", regex.IGNORECASE)
+NON_ASCII = regex.compile(r"[^\x00-\x7f]+")
+# The ASCII characters that str.isdigit, str.isalnum and str.isspace accept (for counting in bytes).
+ASCII_DIGITS = bytes(c for c in range(128) if chr(c).isdigit())
+ASCII_ALNUM = bytes(c for c in range(128) if chr(c).isalnum())
+ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
 COPYRIGHT = regex.compile(r"©|\(c\)|\bcopyright\b", regex.IGNORECASE)
 
 # Features of a unit by itself; then the same unit seen with its neighbours. The order is the model's.
@@ -77,16 +83,17 @@ def unit_features(texts: list[str]) -> np.ndarray:
         nw = len(tokens)
         capital = [t for t in tokens if t[:1].isalpha()]
         ends = ends_sentence(body)
+        digits, alnum, spaces = char_counts(text)
         rows.append((
             math.log1p(nw), math.log1p(len(text)), ends, LIST_MARKER.match(text) is not None,
-            sum(w in stop for w in ws) / len(ws) if ws else 0.0,
+            sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0,
             sum(t[0].isupper() for t in capital) / len(capital) if capital else 0.0,
-            sum(map(str.isdigit, text)) / len(text), URL_LIKE.search(text) is not None,
-            len(SEPARATOR.findall(text)) / nw, text.count(",") / nw, text.isupper(), nw < 3,
+            digits / len(text), URL_LIKE.search(text) is not None,
+            sum(map(text.count, SEPARATORS)) / nw, text.count(",") / nw, text.isupper(), nw < 3,
             nw >= PROSE_MIN_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
             math.log(counts[text]), ELLIPSIS_END.search(text) is not None, text.rstrip().endswith(":"),
             len(DATE_TOKEN.findall(text)) / nw, COPYRIGHT.search(text) is not None,
-            (len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))) / len(text),
+            (len(text) - alnum - spaces) / len(text),
         ))
     own = np.array(rows, dtype=np.float64).reshape(n, len(OWN))
     col = {name: own[:, j] for j, name in enumerate(OWN)}
@@ -101,6 +108,23 @@ def unit_features(texts: list[str]) -> np.ndarray:
         between * short,
     )).reshape(n, len(NEIGHBOURS))
     return np.hstack((own, context))
+
+
+def char_counts(text: str) -> tuple[int, int, int]:
+    """How many characters of `text` are digits, letters or digits, and spaces (str.isdigit, isalnum,
+    isspace): the ASCII ones counted in bytes, the rest one by one.
+
+    >>> char_counts("Jahr 2024: 12 Köpfe\u00a0!")
+    (6, 15, 4)
+    """
+    if text.isascii():
+        ascii_part, others = text.encode("ascii"), ""
+    else:
+        ascii_part, others = text.encode("ascii", "ignore"), "".join(NON_ASCII.findall(text))
+    n = len(ascii_part)
+    return (n - len(ascii_part.translate(None, ASCII_DIGITS)) + sum(map(str.isdigit, others)),
+            n - len(ascii_part.translate(None, ASCII_ALNUM)) + sum(map(str.isalnum, others)),
+            n - len(ascii_part.translate(None, ASCII_SPACES)) + sum(map(str.isspace, others)))
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..paragraphs import ends_sentence, split_sentences
 from ..records import Line
-from .rules import Rule, join_patterns, match_unit
+from .literals import RuleIndex, pattern_needs
+from .rules import Rule
 
 # A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
 # the first and last such line.
@@ -36,9 +37,7 @@ class Stripper:
         self.prefix = RuleGroup(by_unit.get("prefix", []))
         self.suffix = RuleGroup(by_unit.get("suffix", []))
         self.line = RuleGroup(by_unit.get("line", []))
-        # Sentence rules carry rare words that `regex` finds fast one pattern at a time; joined, that
-        # shortcut is lost and the joined pattern costs five times the rules tried one by one (measured).
-        self.sentence = RuleGroup(by_unit.get("sentence", []), join=False)
+        self.sentence = RuleGroup(by_unit.get("sentence", []))
         self.tail = RuleGroup(by_unit.get("tail", []))
         self.edge = RuleGroup(by_unit.get("edge", []))
         self._seen: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
@@ -90,7 +89,7 @@ class Stripper:
 
     def _strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
         changed = True
-        while changed and text and (self.prefix.may_match(text) or self.suffix.may_match(text)):
+        while changed and text and (self.prefix.candidates(text) or self.suffix.candidates(text)):
             changed = False
             for rule in (*self.prefix.rules, *self.suffix.rules):
                 span = rule.find(text)
@@ -160,25 +159,19 @@ def join_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 class RuleGroup:
-    """The rules of one unit, tried in order behind their joined pattern: one call that finds nothing
-    (most text) stands for every rule of the group finding nothing."""
+    """The rules of one unit, tried in order; a rule whose needs (the literals and the length its
+    matches must have, see literals.py) the text lacks is skipped without a `regex` call."""
 
-    def __init__(self, rules: list[Rule], join: bool = True) -> None:
+    def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.unit = rules[0].unit if rules else "line"
-        self.joined = join_patterns(tuple(rules)) if join and len(rules) > 1 else None
+        whole = not rules or rules[0].unit not in ("prefix", "suffix")
+        self.index = RuleIndex([pattern_needs(rule.pattern) for rule in rules], whole=whole)
 
-    def may_match(self, text: str) -> bool:
-        """False only when no rule of the group can match `text`."""
-        if self.joined is None:
-            return bool(self.rules)
-        try:
-            return match_unit(self.joined, self.unit, text) is not None
-        except TimeoutError:
-            return True  # undecided: the rules decide one by one, each under its own time limit
+    def candidates(self, text: str) -> list[Rule]:
+        """The rules that may match `text`, in order: those whose needs it meets."""
+        mask = self.index.candidates(text) if self.rules else 0
+        return [rule for i, rule in enumerate(self.rules) if mask >> i & 1] if mask else []
 
     def first(self, text: str) -> Rule | None:
         """The first rule that matches `text`, or None."""
-        if not self.may_match(text):
-            return None
-        return next((rule for rule in self.rules if rule.find(text) is not None), None)
+        return next((rule for rule in self.candidates(text) if rule.find(text) is not None), None)

@@ -38,6 +38,6 @@ def detect_language(words: list[str]) -> str | None:
     """
     if not words:
         return None
-    hits = {lang: sum(w in stop for w in words) for lang, stop in stop_words().items()}
+    hits = {lang: sum(map(stop.__contains__, words)) for lang, stop in stop_words().items()}
     best = max(hits, key=lambda lang: hits[lang])
     return best if hits[best] >= MIN_SHARE * len(words) else None

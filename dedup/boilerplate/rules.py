@@ -78,37 +78,6 @@ def match_unit(compiled: regex.Pattern[str], unit: str, text: str) -> regex.Matc
     return compiled.fullmatch(text, None, None, None, False, MATCH_TIMEOUT_S)
 
 
-# A pattern's leading global flags ("(?xi)"): scoped to that pattern when patterns are joined.
-GLOBAL_FLAGS_PATTERN = regex.compile(r"\(\?([a-zA-Z]+)\)")
-# What would mean something else once patterns are joined: back references (group numbers shift).
-BACK_REFERENCE_PATTERN = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?&|\(\?R\)|\(\?[1-9]")
-
-
-def join_patterns(rules: tuple[Rule, ...]) -> regex.Pattern[str] | None:
-    """One pattern, for rules of one unit, that matches (as `match_unit` matches) wherever any of them
-    does: each pattern an alternative, its leading flags scoped to it. None when they cannot be joined
-    safely (no rules, a back reference, a global flag inside a pattern).
-
-    >>> rules = load_rules()
-    >>> joined = join_patterns(tuple(r for r in rules if r.unit == "line"))
-    >>> match_unit(joined, "line", "Skip to content") is not None, match_unit(joined, "line", "The vote is on Sunday.")
-    (True, None)
-    """
-    parts = []
-    for rule in rules:
-        found = GLOBAL_FLAGS_PATTERN.match(rule.pattern)
-        flags, body = (found.group(1), rule.pattern[found.end() :]) if found else ("", rule.pattern)
-        if "r" in flags or GLOBAL_FLAGS_PATTERN.search(body) or BACK_REFERENCE_PATTERN.search(body):
-            return None
-        parts.append(f"(?{flags}:{body}{chr(10) if 'x' in flags else ''})")  # a newline ends a verbose comment
-    if not parts:
-        return None
-    try:
-        return compile_pattern("|".join(parts), rules[0].unit)
-    except regex.error:
-        return None
-
-
 def compile_pattern(pattern: str, unit: str) -> regex.Pattern[str]:
     """Compile a rule's pattern for its unit; suffixes search backwards from the end of the line."""
     if unit == "suffix":

@@ -1,0 +1,468 @@
+"""What every match of a rule's pattern has, derived from the pattern itself: one of a few literals (or
+a character of a set), and at most so many characters. A text without them, or longer than a whole-text
+rule can match, cannot match, so the rule's `regex` call (the slow part of stripping) is skipped.
+
+The analysis reads the subset of `regex` syntax the rules use (literals, escapes, sets, groups,
+lookarounds, alternatives, quantifiers, the flags i, m, s, x) and gives up (the rule is always tried) on
+anything else, so a construct it does not know can never make it skip a rule that matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from .rules import MAX_MATCH_CHARS
+
+# Characters outside ASCII that `regex` matches case-insensitively to an ASCII letter (dotted and
+# dotless i, long s, the Kelvin sign; tests/test_rules.py checks the list against every code point).
+# A text holding one of them is tried against every rule: lower() does not map them to their letter.
+ASCII_CASE_TWINS = "\u0130\u0131\u017f\u212a"
+# Flags that do not change what a literal matches (i is followed); any other flag stops the analysis.
+KNOWN_FLAGS = frozenset("imsx")
+# Escapes of one character from a set, and zero-width escapes (anchors and word boundaries).
+SET_ESCAPES = frozenset("dDsSwW")
+ZERO_WIDTH_ESCAPES = frozenset("bBAZzGmM")
+# Text lengths from which a RuleIndex scans for fewer rules' literals (those that can match that long a text).
+SCAN_LENGTHS = (0, 100, 250, 500)
+# Up to so many literals of a kind, a rule group looks for each with `in` rather than with a scan.
+FEW_LITERALS = 6
+VERBOSE_SPACE = " \t\n\r\f\v"
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What every match of a pattern has: one of the literals, `exact` ones as written or `folded` ones
+    (ASCII, from case-insensitive parts) in the lower-cased text, or a character of one of the `sets`
+    (patterns of one character; none of all three: nothing known), and at most `longest` characters
+    (None: no bound)."""
+
+    exact: tuple[str, ...]
+    folded: tuple[str, ...]
+    sets: tuple[str, ...]
+    longest: int | None
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        """Every literal and set, with its kind ("exact", "folded" or "set")."""
+        return [(s, "exact") for s in self.exact] + [(s, "folded") for s in self.folded] + [(s, "set") for s in self.sets]
+
+
+@lru_cache(maxsize=4096)
+def pattern_needs(pattern: str) -> Needs | None:
+    """What every match of `pattern` (in `regex` syntax, version 0) has, or None when it uses syntax
+    this analysis does not read.
+
+    >>> pattern_needs(r"(?i)(?:read|see) more\\b")
+    Needs(exact=(), folded=(' more',), sets=(), longest=9)
+    >>> pattern_needs(r"(?x) (?:Sign\\ up|Log\\ in) [.!]?")
+    Needs(exact=('Log in', 'Sign up'), folded=(), sets=(), longest=8)
+    >>> pattern_needs(r"\\d+|[@#]\\w"), pattern_needs(r"\\w+"), pattern_needs(r"(?V1)by")
+    (Needs(exact=(), folded=(), sets=('(?:[@#])', '(?:\\\\d)'), longest=None), Needs(exact=(), folded=(), sets=(), longest=None), None)
+    """
+    try:
+        parser = _Parser(pattern)
+        found, width = parser.alternatives(parser.leading_flags())
+        if parser.pos != len(pattern):
+            return None  # an unmatched ")"
+    except _Unsupported:
+        return None
+    found = found or frozenset()
+    return Needs(*(tuple(sorted(s for s, kind in found if kind == wanted)) for wanted in ("exact", "folded", "set")),
+                 None if width >= UNBOUNDED else width)
+
+
+class RuleIndex:
+    """Which of a list of rules may match a text: for rules that match a whole text (`whole`), those
+    that can match its length; of these, those whose literals it holds, found by two scans (one over the
+    lower-cased text, one over the text), each one `re` pattern of the literals as a trie. Two C calls
+    instead of a `regex` call per rule."""
+
+    def __init__(self, needs: list[Needs | None], whole: bool) -> None:
+        self.whole = whole
+        fit = lambda need, n: not whole or need is None or need.longest is None or need.longest >= n  # noqa: E731
+        # fits[n]: the rules that can match a whole text of n characters (MAX_MATCH_CHARS bounds them all).
+        self.fits = [sum(1 << i for i, need in enumerate(needs) if fit(need, n)) for n in range(MAX_MATCH_CHARS + 1)]
+        # The scans of the rules that fit texts of at least so many characters: a long text has fewer
+        # literals to look for (a scan per length would cost more to compile than it saves).
+        self.scans = [Scans(needs, self.fits[n]) for n in SCAN_LENGTHS]
+
+    def candidates(self, text: str) -> int:
+        """Bit mask of the rules that may match `text` (bit i: rule i)."""
+        n = len(text)
+        if self.whole and n > MAX_MATCH_CHARS:
+            return 0  # match_unit matches no whole text this long
+        fits = self.fits[min(n, MAX_MATCH_CHARS)]
+        if not fits:
+            return 0
+        if has_case_twin(text):
+            return fits  # lower() would not fold these to the letters the rules match them with
+        step = 0
+        while step + 1 < len(SCAN_LENGTHS) and SCAN_LENGTHS[step + 1] <= n:
+            step += 1
+        return self.scans[step].candidates(text) & fits
+
+
+def has_case_twin(text: str) -> bool:
+    """True when `text` holds one of ASCII_CASE_TWINS."""
+    return not text.isascii() and any(char in text for char in ASCII_CASE_TWINS)
+
+
+class Scans:
+    """The literal scans of the rules in bit mask `include` (the others never are candidates)."""
+
+    def __init__(self, needs: list[Needs | None], include: int) -> None:
+        self.always = 0  # rules with no literal: always candidates
+        owners: dict[tuple[str, str], int] = {}  # literal or set -> bit mask of the rules that require it
+        for i, need in enumerate(needs):
+            if not include >> i & 1:
+                continue
+            items = need.items if need is not None else []
+            if not items:
+                self.always |= 1 << i
+            for item in items:
+                owners[item] = owners.get(item, 0) | 1 << i
+        # A scan reports the longest literal at each position; those that are its prefixes are there too.
+        self.owners = {item: _prefix_owners(*item, owners) for item in owners if item[1] != "set"}
+        folded, exact = ([s for s, kind in owners if kind == wanted] for wanted in ("folded", "exact"))
+        # A few literals are looked for one by one: `in` costs less than a scan.
+        self.few = [(s, kind == "folded", owners[s, kind]) for kind, pieces in (("folded", folded), ("exact", exact))
+                    if len(pieces) <= FEW_LITERALS for s in pieces]
+        self.folded = _scan_pattern(folded) if len(folded) > FEW_LITERALS else None
+        self.exact = _scan_pattern(exact) if len(exact) > FEW_LITERALS else None
+        # A set is searched for (with `regex`, as the rule would match it) only when its rules are not
+        # candidates already.
+        self.sets = [(regex.compile(s), mask) for (s, kind), mask in sorted(owners.items()) if kind == "set"]
+
+    def candidates(self, text: str) -> int:
+        """Bit mask of the rules whose literals `text` holds (or that have none)."""
+        mask = self.always
+        lowered = text.lower()
+        for piece, folded, owners in self.few:
+            if piece in (lowered if folded else text):
+                mask |= owners
+        if self.folded is not None:
+            for piece in set(self.folded.findall(lowered)):
+                mask |= self.owners[piece, "folded"]
+        if self.exact is not None:
+            for piece in set(self.exact.findall(text)):
+                mask |= self.owners[piece, "exact"]
+        for pattern, owners in self.sets:
+            if owners & ~mask and pattern.search(text):
+                mask |= owners
+        return mask
+
+
+def _prefix_owners(piece: str, kind: str, owners: dict[tuple[str, str], int]) -> int:
+    mask = 0
+    for end in range(1, len(piece) + 1):
+        mask |= owners.get((piece[:end], kind), 0)
+    return mask
+
+
+def _scan_pattern(pieces: list[str]) -> re.Pattern[str] | None:
+    """A pattern whose findall lists, at every position where some piece starts, the longest one."""
+    if not pieces:
+        return None
+    trie: dict[str, dict] = {}
+    for piece in pieces:
+        node = trie
+        for char in piece:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(f"(?=({_trie_pattern(trie)}))")
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in node else body  # greedy: the longer piece first
+
+
+# A requirement: a set of (literal or set, kind) of which every match contains one; None: nothing required.
+Requirement = frozenset[tuple[str, str]] | None
+UNBOUNDED = 1 << 62  # the width of what `*`, `+` or `{n,}` repeats (any finite text is shorter)
+
+
+class _Unsupported(Exception):
+    """Syntax outside the subset read here."""
+
+
+class _Parser:
+    """Reads a pattern into, for each part, its requirement and the most characters it can match."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.pos = 0
+
+    def peek(self, k: int = 0) -> str:
+        return self.pattern[self.pos + k] if self.pos + k < len(self.pattern) else ""
+
+    def leading_flags(self) -> tuple[bool, bool]:
+        """The pattern's leading global flags "(?xi)", as (ignore_case, verbose)."""
+        if self.pattern.startswith("(?"):
+            end = self.pattern.find(")")
+            letters = self.pattern[2:end] if end > 0 else ""
+            if letters.isalpha() and letters.isascii():
+                self.pos = end + 1
+                return self.flags(letters, (False, False))
+        return False, False
+
+    @staticmethod
+    def flags(letters: str, current: tuple[bool, bool]) -> tuple[bool, bool]:
+        on, _, off = letters.partition("-")
+        if not set(on + off) <= KNOWN_FLAGS:
+            raise _Unsupported(letters)
+        ignore_case = ("i" in on or current[0]) and "i" not in off
+        verbose = ("x" in on or current[1]) and "x" not in off
+        return ignore_case, verbose
+
+    def alternatives(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
+        """Parse up to an unmatched ")" or the end: something is required when every alternative
+        requires something; the width is the widest alternative's."""
+        found: set[tuple[str, str]] = set()
+        complete, width = True, 0
+        while True:
+            branch, branch_width = self.sequence(flags)
+            width = max(width, branch_width)
+            if branch is None:
+                complete = False
+            else:
+                found |= branch
+            if self.peek() != "|":
+                break
+            self.pos += 1
+        return (frozenset(found) if complete else None), width
+
+    def sequence(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
+        """Parse one alternative; its best requirement (the run of literal characters, group or lookaround
+        whose shortest literal is longest; a set only where nothing else is required) and its width."""
+        options: list[frozenset[tuple[str, str]]] = []
+        run: list[tuple[str, bool]] = []  # consecutive single characters every match holds, in order
+        width = 0
+
+        def close_run() -> None:
+            if run:
+                options.extend(frozenset({piece}) for piece in _run_pieces(run))
+                run.clear()
+
+        while True:
+            self.skip_verbose(flags)
+            if self.peek() in ("", "|", ")"):
+                break
+            kind, value, atom_width = self.atom(flags)
+            low, high = self.quantifier(flags)
+            width = min(UNBOUNDED, width + atom_width * high)
+            if kind in ("zero", "look"):
+                if kind == "look" and value is not None and low >= 1:
+                    options.append(value)  # what a lookaround requires is in the text too
+                continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
+            if kind == "char" and low == high == 1:
+                run.append(value)
+                continue
+            close_run()
+            if low >= 1:
+                if kind == "char":
+                    options.append(frozenset(_run_pieces([value])))
+                elif kind in ("group", "set") and value is not None:
+                    options.append(value if kind == "group" else frozenset({value}))
+        close_run()
+        options = [o for o in options if o]
+        if not options:
+            return None, width
+        return max(options, key=lambda o: (min(map(_weight, o)), -len(o))), width
+
+    def skip_verbose(self, flags: tuple[bool, bool]) -> None:
+        """Skip the spaces and comments a verbose pattern ignores."""
+        if not flags[1]:
+            return
+        while True:
+            char = self.peek()
+            if char in VERBOSE_SPACE and char:
+                self.pos += 1
+            elif char == "#":
+                end = self.pattern.find("\n", self.pos)
+                self.pos = len(self.pattern) if end < 0 else end + 1
+            elif char.isspace():
+                raise _Unsupported("a space outside ASCII in a verbose pattern")
+            else:
+                return
+
+    def atom(self, flags: tuple[bool, bool]) -> tuple[str, object, int]:
+        """One atom and its width: ("char", (c, ignore_case)), ("set", (pattern, "set") or None when
+        most texts have one), ("zero", None), ("look", Requirement) or ("group", Requirement)."""
+        char = self.peek()
+        self.pos += 1
+        if char == "\\":
+            return self.escape(flags)
+        if char == "[":
+            start = self.pos - 1
+            self.skip_set()
+            negated = self.pattern[start + 1] == "^"
+            return "set", None if negated else _set_item(self.pattern[start : self.pos], flags), 1
+        if char == "(":
+            return self.group(flags)
+        if char in "^$":
+            return "zero", None, 0
+        if char == ".":
+            return "set", None, 1
+        if char in "*+?{":
+            raise _Unsupported("a quantifier with nothing before it")
+        return "char", (char, flags[0]), 1
+
+    def escape(self, flags: tuple[bool, bool]) -> tuple[str, object, int]:
+        char = self.peek()
+        self.pos += 1
+        if not char:
+            raise _Unsupported("a trailing backslash")
+        if char in ZERO_WIDTH_ESCAPES:
+            return "zero", None, 0
+        if char == "X":
+            return "set", None, UNBOUNDED  # a grapheme: any number of characters
+        if char == "d":
+            return "set", _set_item("\\d", flags), 1
+        if char in SET_ESCAPES:
+            return "set", None, 1
+        if char in "pP":
+            if self.peek() == "{":
+                self.pos = self.closing("}", self.pos)
+            else:
+                self.pos += 1
+            return "set", None, 1
+        if char.isascii() and char.isalnum():
+            raise _Unsupported(f"the escape \\{char}")
+        return "char", (char, flags[0]), 1
+
+    def closing(self, end: str, start: int) -> int:
+        found = self.pattern.find(end, start)
+        if found < 0:
+            raise _Unsupported(f"no closing {end}")
+        return found + 1
+
+    def skip_set(self) -> None:
+        """Move past a character set (version 0: no nested sets, only [:name:] inside)."""
+        if self.peek() == "^":
+            self.pos += 1
+        if self.peek() == "]":
+            self.pos += 1
+        while True:
+            char = self.peek()
+            if not char:
+                raise _Unsupported("an unclosed set")
+            self.pos += 1
+            if char == "]":
+                return
+            if char == "\\":
+                if self.peek() in ("p", "P", "N") and self.peek(1) == "{":
+                    self.pos = self.closing("}", self.pos)
+                else:
+                    self.pos += 1
+            elif char == "[" and self.peek() == ":":
+                self.pos = self.closing(":]", self.pos)
+
+    def group(self, flags: tuple[bool, bool]) -> tuple[str, object, int]:
+        zero, positive = False, False
+        if self.peek() == "?":
+            self.pos += 1
+            head = self.peek()
+            if head in "=!":
+                self.pos += 1
+                zero, positive = True, head == "="
+            elif head == "<" and self.peek(1) in "=!":
+                self.pos += 2
+                zero, positive = True, self.peek(-1) == "="
+            elif head in ":>|":
+                self.pos += 1
+            elif (head == "P" and self.peek(1) == "<") or head == "<":
+                self.pos = self.closing(">", self.pos)
+            elif head == "#":
+                self.pos = self.closing(")", self.pos)
+                return "zero", None, 0
+            else:
+                end = self.pos
+                while self.pattern[end : end + 1].isalpha() or self.pattern[end : end + 1] == "-":
+                    end += 1
+                if self.pattern[end : end + 1] != ":":
+                    raise _Unsupported("flags inside a pattern, or an unknown group")
+                flags = self.flags(self.pattern[self.pos : end], flags)
+                self.pos = end + 1
+        inner, width = self.alternatives(flags)
+        if self.peek() != ")":
+            raise _Unsupported("an unclosed group")
+        self.pos += 1
+        if zero:
+            return "look", inner if positive else None, 0
+        return "group", inner, width
+
+    def quantifier(self, flags: tuple[bool, bool]) -> tuple[int, int]:
+        """Parse an optional quantifier (and its lazy or possessive mark): the fewest and the most
+        repeats (1, 1 without one; UNBOUNDED for no limit)."""
+        self.skip_verbose(flags)
+        char = self.peek()
+        if char in ("*", "+", "?"):
+            self.pos += 1
+            low, high = (0 if char in "*?" else 1), (1 if char == "?" else UNBOUNDED)
+        elif char == "{":
+            end = self.closing("}", self.pos)
+            body = self.pattern[self.pos + 1 : end - 1]
+            lo, comma, hi = body.partition(",")
+            if not body or not all(part.isascii() and (part.isdigit() or not part) for part in (lo, hi)):
+                raise _Unsupported(f"the repeat {{{body}}}")
+            self.pos = end
+            low = int(lo) if lo else 0
+            high = (int(hi) if hi else UNBOUNDED) if comma else low
+        else:
+            return 1, 1
+        if self.peek() in ("?", "+"):
+            self.pos += 1  # lazy or possessive: the same texts match
+        return low, high
+
+
+def _weight(item: tuple[str, str]) -> float:
+    """How rare a requirement's item is, roughly: a literal by its length (a space is everywhere), a
+    set below any literal, and a set of letters (most texts have one) below other sets."""
+    text, kind = item
+    if kind == "set":
+        return 0.25 if "\\p" in text or "\\w" in text else 0.5
+    return len(text) if text.strip() else 0
+
+
+def _set_item(source: str, flags: tuple[bool, bool]) -> tuple[str, str]:
+    """A set as a pattern of its own, under the flags it stands under."""
+    return f"(?{'i' if flags[0] else ''}{'x' if flags[1] else ''}:{source})", "set"
+
+
+def _usable(char: str, ignore_case: bool) -> bool:
+    """A character that can be looked for with `in`: any, matched exactly; ignoring case, an ASCII one
+    or punctuation or a symbol without case (tests/test_rules.py checks that `regex` agrees)."""
+    return not ignore_case or char.isascii() or is_caseless_sign(char)
+
+
+def is_caseless_sign(char: str) -> bool:
+    """Punctuation or a symbol that no case mapping changes ("©", "’", "»")."""
+    return unicodedata.category(char)[0] in "PS" and char.lower() == char.upper() == char.casefold() == char
+
+
+def _run_pieces(run: list[tuple[str, bool]]) -> list[tuple[str, str]]:
+    """The longest piece of a run of required characters that can be looked for with `in`."""
+    pieces: list[tuple[str, str]] = []
+    current: list[str] = []
+    mode = None
+    for char, ignore_case in run:
+        if not _usable(char, ignore_case) or (mode is not None and ignore_case != mode):
+            if current:
+                pieces.append(("".join(current), "folded" if mode else "exact"))
+            current, mode = [], None
+            if not _usable(char, ignore_case):
+                continue
+        current.append(char.lower() if ignore_case else char)
+        mode = ignore_case
+    if current:
+        pieces.append(("".join(current), "folded" if mode else "exact"))
+    return [max(pieces, key=lambda p: len(p[0]))] if pieces else []
