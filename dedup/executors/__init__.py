@@ -1,12 +1,11 @@
 """Executors own parallelism: they map phase A over documents, in input order, with N workers (local
-processes, or tasks on a Ray cluster: the optional extra), and with Ray also phase B's band grouping."""
+processes, or tasks on a Ray cluster: the optional extra), and with Ray also phase B's work per band and
+per group of components."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
-
-import numpy as np
 
 from ..cluster import MapBands
 from ..config import DedupConfig
@@ -21,8 +20,8 @@ __all__ = ["EXECUTORS", "Executor", "executor_for", "prepare_in_processes"]
 
 
 class Executor(NamedTuple):
-    """Where a run's work goes, as `run` takes it: phase A's mapper, and phase B's band mapper (None: in
-    this process)."""
+    """Where a run's work goes, as `run` takes it: phase A's mapper, and where phase B's band and
+    component work runs (None: in this process)."""
 
     prepare_all: PrepareAll
     map_bands: MapBands | None = None
@@ -43,15 +42,13 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
     if executor == "ray":
         if jobs != 1:
             raise ConfigError("--jobs is for --executor local; with --executor ray the tasks use every CPU of the Ray cluster")
-        from .ray import bands_on_ray, import_ray, prepare_on_ray
+        from .ray import import_ray, prepare_on_ray
+        from .ray_cluster import on_ray
 
         import_ray()  # a missing extra is a usage error now, before any input is read
 
         def prepare(docs: Iterable[Document]) -> Iterator[PreparedChunk]:
             return prepare_on_ray(docs, config, ray_address)
 
-        def bands(keys: np.ndarray) -> Iterator[np.ndarray]:
-            return bands_on_ray(keys, ray_address)
-
-        return Executor(prepare, bands)
+        return Executor(prepare, on_ray(ray_address))
     raise ConfigError(f"executor must be local or ray, not {executor!r}")

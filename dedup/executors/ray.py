@@ -1,7 +1,7 @@
-"""Phases A and B's band grouping as Ray tasks: one task per chunk of documents (phase A), then one per
-LSH band (its candidate pairs); a bounded number in flight, results taken in order, so the output is
-byte for byte the local executor's. A task whose worker process dies is retried by Ray itself
-(`max_retries`). Ray is imported only when this executor runs: it is the optional `ray` extra."""
+"""Phase A as Ray tasks, one per chunk of documents (phase B's tasks are in ray_cluster.py); a bounded
+number in flight, results taken in order, so the output is byte for byte the local executor's. A task
+whose worker process dies is retried by Ray itself (`max_retries`). Ray is imported only when this
+executor runs: it is the optional `ray` extra."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-from ..cluster import band_pairs
 from ..config import DedupConfig
 from ..errors import ConfigError, WorkerError
 from ..pipeline import PreparedChunk, Preparer, chunked
@@ -111,10 +108,3 @@ def prepare_on_ray(documents: Iterable[Document], config: DedupConfig, ray_addre
     ray = join_ray(ray_address)
     config_ref = ray.put(config)
     yield from in_order(ray, task, ((config_ref, chunk) for chunk in chunked(documents)), TASKS_PER_CPU)
-
-
-def bands_on_ray(keys: np.ndarray, ray_address: str | None = None) -> Iterator[np.ndarray]:
-    """cluster.band_pairs of each band (column) of `keys` as one Ray task per band, at most one per CPU
-    in flight: a task gets its band's keys and returns that band's candidate pairs as int64 codes."""
-    ray = join_ray(ray_address)
-    yield from in_order(ray, band_pairs, ((np.ascontiguousarray(keys[:, band]),) for band in range(keys.shape[1])), 1)
