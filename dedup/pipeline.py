@@ -231,7 +231,7 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
     """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
     order (the parts one after the other); `priorities[g]` ranks paragraph g's source (lower wins).
     `fixed` holds paragraphs kept by earlier runs (an index): numbered after the others, ranked before
-    them, never removed. `map_bands` groups the LSH bands (one Ray task per band, or in this process)."""
+    them, never removed. `map_bands` runs the per-band and per-component work (Ray tasks, or in this process)."""
     dup = config.duplicates
     parts = [*fingerprints, *([fixed] if fixed is not None else [])]
     prints = parts[0] if len(parts) == 1 else concatenate(parts, dup.num_perm)
@@ -323,8 +323,8 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     compact arrays of PreparedChunk, while the documents' text waits for phase C in a Spill (in memory up
     to `spill_after` bytes, then in a temporary folder in `spill_folder`, removed at the end). With an
     `index`, paragraphs that copy one of its paragraphs go too, and each document's kept paragraphs are
-    added to it as the document is yielded. `map_bands` groups phase B's LSH bands (cluster.candidate_pairs):
-    in this process by default, or as one Ray task per band.
+    added to it as the document is yielded. `map_bands` runs phase B's per-band and per-component work
+    (cluster.MapBands): in this process by default, or as Ray tasks.
     """
     if prepare_all is None:
         preparer = Preparer(config)
@@ -351,6 +351,8 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
         if dup.find_duplicates:
             priorities = np.repeat(np.concatenate(ranks), paragraphs) if ranks else None
             matches = cluster_corpus([prints], config, priorities, index.fingerprints() if index is not None else None, map_bands)
+        if index is None:
+            del prints  # phase C reads the fingerprints only to add them to an index: free them before it
         dropped: dict[int, dict[int, tuple[str, int, float]]] = {}
         from_index: dict[int, set[int]] = {}  # document position -> paragraphs whose kept copy is the index's
         total = len(lines)
