@@ -47,7 +47,7 @@ MIN_FACT_CHANGES = 3
 # A contained paragraph is checked against at most this many candidate containers (best ranked first).
 MAX_CONTAINERS = 64
 # Members of near-duplicate components walked by one task (whole components; a larger one alone).
-MEMBERS_PER_GROUP = 1 << 16
+MEMBERS_PER_GROUP = 1 << 14
 
 
 def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int, map_bands: MapBands | None = None) -> list[Match]:
@@ -180,9 +180,18 @@ def verified_pairs(shared: Representatives, band: int) -> np.ndarray:
     codes = band_pairs(band_keys(prints.sigs[:, first : first + shared.rows], 1, shared.rows, rows)[:, 0])
     a, b = codes // n, codes % n
     keep = _similarity(prints.sigs, np.stack((rows[a], rows[b]), axis=1)) >= shared.threshold
+    # facts_agree holds wherever a side has fewer than MIN_FACT_CHANGES names and numbers: ask it the rest.
+    ask = np.flatnonzero(keep)
+    ask = ask[np.minimum(_fact_counts(prints, shared.reps[a[ask]]), _fact_counts(prints, shared.reps[b[ask]])) >= MIN_FACT_CHANGES]
     facts = _Facts(prints, shared.reps)
-    keep[keep] = [facts_agree(facts[i], facts[j]) for i, j in zip(a[keep].tolist(), b[keep].tolist())]
+    keep[ask] = [facts_agree(facts[i], facts[j]) for i, j in zip(a[ask].tolist(), b[ask].tolist())]
     return codes[keep]
+
+
+def _fact_counts(prints: Fingerprints, paragraphs: np.ndarray) -> np.ndarray:
+    """How many names and numbers each of `paragraphs` has."""
+    ends = prints.fact_ends[paragraphs]
+    return ends - np.where(paragraphs > 0, prints.fact_ends[paragraphs - 1], 0)
 
 
 def band_labels(shared: Representatives, band: int) -> Labels:
