@@ -62,23 +62,29 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     paragraph, ordered by `removed`. `map_bands` runs the per-band and per-component work (in this
     process by default).
     """
-    prints = table.prints
-    members = np.flatnonzero(prints.eligible)
-    if len(members) == 0:
+    if not table.prints.eligible.any():
         return []
-    order = members[np.lexsort((table.rank[members], prints.keys[members]))]
-    sorted_keys = prints.keys[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-    representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
-    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep and not table.fixed[g]}
-
-    reps = order[starts]
-    reps = reps[prints.sig_rows[reps] >= 0]
-    reps = reps[np.argsort(table.rank[reps], kind="stable")]
+    matches, reps = _exact_copies(table)
     near = _near_duplicates(table, reps, threshold, bands, rows, map_bands or IN_PROCESS)
     matches.update((m.removed, m) for m in near)
     matches.update((m.removed, m) for m in _contained(table, matches))
     return [_resolve(matches, matches[g]) for g in sorted(matches)]
+
+
+def _exact_copies(table: ParagraphTable) -> tuple[dict[int, Match], np.ndarray]:
+    """A Match for each eligible paragraph whose exact key a better ranked one has (unless fixed), and the
+    signed representatives of the exact-key groups (each group's best ranked), best ranked first."""
+    prints = table.prints
+    members = np.flatnonzero(prints.eligible)
+    order = members[np.lexsort((table.rank[members], prints.keys[members]))]
+    sorted_keys = prints.keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
+    copy = (order != representative) & ~table.fixed[order]
+    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order[copy].tolist(), representative[copy].tolist())}
+    reps = order[starts]
+    reps = reps[prints.sig_rows[reps] >= 0]
+    return matches, reps[np.argsort(table.rank[reps], kind="stable")]
 
 
 def _resolve(matches: dict[int, Match], match: Match) -> Match:
