@@ -172,12 +172,14 @@ class Labels(NamedTuple):
 NO_LABELS = Labels(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
-def verified_pairs(shared: Representatives, band: int) -> np.ndarray:
+def verified_pairs(shared: Representatives, band: int, agreed: dict[int, bool] | None = None) -> np.ndarray:
     """The pairs of representatives that share band `band`'s key and are verified near-duplicates
     (estimated Jaccard >= threshold, facts_agree), as sorted int64 codes i * len(reps) + j (i < j).
 
     The band's keys are computed here from the signatures, so no matrix of every band's keys exists, and
     only verified pairs leave: the union over the bands is the verification of every candidate pair.
+    `agreed` remembers facts_agree's verdicts by pair code, for bands run one after the other in a process
+    (a pair is often a candidate in several bands).
     """
     prints, n = shared.prints, len(shared.reps)
     rows = prints.sig_rows[shared.reps]
@@ -189,8 +191,13 @@ def verified_pairs(shared: Representatives, band: int) -> np.ndarray:
     # facts_agree holds wherever a side has fewer than MIN_FACT_CHANGES names and numbers: ask it the rest.
     ask = np.flatnonzero(keep)
     ask = ask[np.minimum(_fact_counts(prints, shared.reps[a[ask]]), _fact_counts(prints, shared.reps[b[ask]])) >= MIN_FACT_CHANGES]
+    agreed = {} if agreed is None else agreed
     facts = _Facts(prints, shared.reps)
-    keep[ask] = [facts_agree(facts[i], facts[j]) for i, j in zip(a[ask].tolist(), b[ask].tolist())]
+    for k, code, i, j in zip(ask.tolist(), codes[ask].tolist(), a[ask].tolist(), b[ask].tolist()):
+        verdict = agreed.get(code)
+        if verdict is None:
+            verdict = agreed[code] = facts_agree(facts[i], facts[j])
+        keep[k] = verdict
     return codes[keep]
 
 
@@ -200,9 +207,9 @@ def _fact_counts(prints: Fingerprints, paragraphs: np.ndarray) -> np.ndarray:
     return ends - np.where(paragraphs > 0, prints.fact_ends[paragraphs - 1], 0)
 
 
-def band_labels(shared: Representatives, band: int) -> Labels:
+def band_labels(shared: Representatives, band: int, agreed: dict[int, bool] | None = None) -> Labels:
     """Component labels of one band's verified pairs (what a band's task returns to be merged)."""
-    codes = verified_pairs(shared, band)
+    codes = verified_pairs(shared, band, agreed)
     n = len(shared.reps)
     return components(codes // n, codes % n)
 
@@ -240,9 +247,9 @@ def components(a: np.ndarray, b: np.ndarray) -> Labels:
 
 def labels_here(shared: Representatives) -> Labels:
     """Every band's verified pairs as component labels, band after band in this process."""
-    labels = NO_LABELS
+    labels, agreed = NO_LABELS, {}
     for band in range(shared.bands):
-        labels = merge_labels(labels, band_labels(shared, band))
+        labels = merge_labels(labels, band_labels(shared, band, agreed))
     return labels
 
 
