@@ -6,6 +6,7 @@ the same matches. Checked on real paragraphs of the seeds with planted chains of
 from __future__ import annotations
 
 import random
+import sys
 
 import numpy as np
 from hypothesis import given, settings
@@ -31,7 +32,7 @@ from dedup.cluster import (
 from dedup.fingerprint import band_keys, concatenate, fingerprint, lsh_params
 from dedup.pipeline import cluster_corpus
 
-from conftest import SEEDS
+from conftest import ROOT, SEEDS
 
 
 def reference_labels(edges: list[tuple[int, int]]) -> dict[int, int]:
@@ -159,3 +160,20 @@ def test_walking_components_in_groups_of_any_size_and_order_gives_the_same_match
 
     for walk in (singly, together):
         assert cluster_corpus([prints], config, map_bands=MapBands(IN_PROCESS.labels, walk)) == matches
+
+
+def test_the_phase_b_benchmark_times_every_step_on_the_same_components(capsys) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import phaseb
+
+    every = representatives(chained_corpus())
+    prints = every.prints
+    first = {}  # the first signed paragraph of each distinct text: the representatives phase B takes
+    for g in np.flatnonzero(prints.eligible & (prints.sig_rows >= 0)).tolist():
+        first.setdefault(int(prints.keys[g]), g)
+    shared = Representatives(prints, np.array(sorted(first.values())), every.bands, every.rows, every.threshold)
+    assert len(shared.reps) < len(every.reps)  # the corpus has verbatim repeats
+    phaseb.time_steps(prints, DedupConfig(), ray=False)
+    printed = capsys.readouterr().out
+    assert f"{len(shared.reps):,} representatives" in printed and "a band's task" in printed
+    assert f"{len(labels_here(shared).nodes):,} labelled" in printed
