@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,6 +46,8 @@ CHAIN_FLOOR = 0.45
 MIN_FACT_CHANGES = 3
 # A contained paragraph is checked against at most this many candidate containers (best ranked first).
 MAX_CONTAINERS = 64
+# Members of near-duplicate components walked by one task (whole components; a larger one alone).
+MEMBERS_PER_GROUP = 1 << 14
 
 
 def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int, map_bands: MapBands | None = None) -> list[Match]:
@@ -56,25 +59,32 @@ def find_clusters(table: ParagraphTable, threshold: float, bands: int, rows: int
     pairwise-similar paragraphs never remove a paragraph unlike everything kept). Last, a paragraph whose
     sentences all stand in one longer paragraph goes as contained in it. Every Match points at a
     paragraph that is kept; a `fixed` paragraph is never removed. Returns one Match per removed
-    paragraph, ordered by `removed`. `map_bands` groups the LSH bands (in this process by default).
+    paragraph, ordered by `removed`. `map_bands` runs the per-band and per-component work (in this
+    process by default).
     """
+    if not table.prints.eligible.any():
+        return []
+    matches, reps = _exact_copies(table)
+    near = _near_duplicates(table, reps, threshold, bands, rows, map_bands or IN_PROCESS)
+    matches.update((m.removed, m) for m in near)
+    matches.update((m.removed, m) for m in _contained(table, matches))
+    return [_resolve(matches, matches[g]) for g in sorted(matches)]
+
+
+def _exact_copies(table: ParagraphTable) -> tuple[dict[int, Match], np.ndarray]:
+    """A Match for each eligible paragraph whose exact key a better ranked one has (unless fixed), and the
+    signed representatives of the exact-key groups (each group's best ranked), best ranked first."""
     prints = table.prints
     members = np.flatnonzero(prints.eligible)
-    if len(members) == 0:
-        return []
     order = members[np.lexsort((table.rank[members], prints.keys[members]))]
     sorted_keys = prints.keys[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     representative = order[np.repeat(starts, np.diff(np.append(starts, len(order))))]
-    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order.tolist(), representative.tolist()) if g != rep and not table.fixed[g]}
-
+    copy = (order != representative) & ~table.fixed[order]
+    matches = {g: Match(g, rep, 1.0) for g, rep in zip(order[copy].tolist(), representative[copy].tolist())}
     reps = order[starts]
     reps = reps[prints.sig_rows[reps] >= 0]
-    reps = reps[np.argsort(table.rank[reps], kind="stable")]
-    near = _near_duplicates(table, reps, threshold, bands, rows, map_bands or each_band)
-    matches.update((m.removed, m) for m in near)
-    matches.update((m.removed, m) for m in _contained(table, matches))
-    return [_resolve(matches, matches[g]) for g in sorted(matches)]
+    return matches, reps[np.argsort(table.rank[reps], kind="stable")]
 
 
 def _resolve(matches: dict[int, Match], match: Match) -> Match:
@@ -115,11 +125,6 @@ def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Mat
                 break
 
 
-# Maps band_pairs over the columns of a band-key matrix (one column per band), yielding each band's codes
-# in any order: in this process by default, or as one Ray task per band (executors/ray.py).
-MapBands = Callable[[np.ndarray], Iterable[np.ndarray]]
-
-
 def band_pairs(column: np.ndarray) -> np.ndarray:
     """The pairs of rows that share a key in one band, as sorted distinct int64 codes i * rows + j (i < j).
 
@@ -143,87 +148,201 @@ def band_pairs(column: np.ndarray) -> np.ndarray:
     return np.unique((low * n + high)[low != high])
 
 
-def each_band(keys: np.ndarray) -> Iterator[np.ndarray]:
-    """band_pairs of each band of `keys`, one after the other in this process."""
-    for band in range(keys.shape[1]):
-        yield band_pairs(keys[:, band])
+@dataclass(frozen=True, slots=True)
+class Representatives:
+    """What every band's work reads (with Ray: one object in the object store, shared by the band
+    tasks): representative i is paragraph reps[i] of `prints`, best ranked first; LSH `bands` x `rows`
+    and the similarity `threshold` a candidate pair must reach."""
+
+    prints: Fingerprints
+    reps: np.ndarray
+    bands: int
+    rows: int
+    threshold: float
 
 
-def candidate_pairs(keys: np.ndarray, map_bands: MapBands = each_band) -> np.ndarray:
-    """Pairs (i, j), i < j, of rows that share a band key, as an (n, 2) array without repeats, sorted.
+class Labels(NamedTuple):
+    """Connected components as labels: each of `nodes` (distinct, ascending) with its component's
+    smallest node in `roots`. Nodes are representatives; one in no pair has no label."""
 
-    Each band's pairs (band_pairs, mapped over the bands by `map_bands`) come as one int64 code per pair
-    and are merged as they come, so memory holds the distinct pairs, not one copy per band they share;
-    the merge is a set union, so the result does not depend on where or in which order bands ran.
+    nodes: np.ndarray
+    roots: np.ndarray
+
+
+NO_LABELS = Labels(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def verified_pairs(shared: Representatives, band: int, agreed: dict[int, bool] | None = None) -> np.ndarray:
+    """The pairs of representatives that share band `band`'s key and are verified near-duplicates
+    (estimated Jaccard >= threshold, facts_agree), as sorted int64 codes i * len(reps) + j (i < j).
+
+    The band's keys are computed here from the signatures, so no matrix of every band's keys exists, and
+    only verified pairs leave: the union over the bands is the verification of every candidate pair.
+    `agreed` remembers facts_agree's verdicts by pair code, for bands run one after the other in a process
+    (a pair is often a candidate in several bands).
     """
-    n = np.int64(len(keys))
-    codes = np.zeros(0, dtype=np.int64)
-    for found in map_bands(keys):
-        codes = np.union1d(codes, found)
-    return np.stack((codes // n, codes % n), axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
+    prints, n = shared.prints, len(shared.reps)
+    rows = prints.sig_rows[shared.reps]
+    first = band * shared.rows
+    # Keys are compared within this band only, so hashing its columns as band 0 of band_keys serves.
+    codes = band_pairs(band_keys(prints.sigs[:, first : first + shared.rows], 1, shared.rows, rows)[:, 0])
+    a, b = codes // n, codes % n
+    keep = _similarity(prints.sigs, np.stack((rows[a], rows[b]), axis=1)) >= shared.threshold
+    # facts_agree holds wherever a side has fewer than MIN_FACT_CHANGES names and numbers: ask it the rest.
+    ask = np.flatnonzero(keep)
+    ask = ask[np.minimum(_fact_counts(prints, shared.reps[a[ask]]), _fact_counts(prints, shared.reps[b[ask]])) >= MIN_FACT_CHANGES]
+    agreed = {} if agreed is None else agreed
+    facts = _Facts(prints, shared.reps)
+    for k, code, i, j in zip(ask.tolist(), codes[ask].tolist(), a[ask].tolist(), b[ask].tolist()):
+        verdict = agreed.get(code)
+        if verdict is None:
+            verdict = agreed[code] = facts_agree(facts[i], facts[j])
+        keep[k] = verdict
+    return codes[keep]
+
+
+def _fact_counts(prints: Fingerprints, paragraphs: np.ndarray) -> np.ndarray:
+    """How many names and numbers each of `paragraphs` has."""
+    ends = prints.fact_ends[paragraphs]
+    return ends - np.where(paragraphs > 0, prints.fact_ends[paragraphs - 1], 0)
+
+
+def band_labels(shared: Representatives, band: int, agreed: dict[int, bool] | None = None) -> Labels:
+    """Component labels of one band's verified pairs (what a band's task returns to be merged)."""
+    codes = verified_pairs(shared, band, agreed)
+    n = len(shared.reps)
+    return components(codes // n, codes % n)
+
+
+def merge_labels(first: Labels, second: Labels) -> Labels:
+    """The components of the union of two sets of pairs, from their labels alone: a node's label is an
+    edge to its root, so labels of labels are the labels of all pairs. Associative and commutative.
+
+    >>> merge_labels(Labels(np.array([1, 2]), np.array([1, 1])), Labels(np.array([0, 2]), np.array([0, 0]))).roots.tolist()
+    [0, 0, 0]
+    """
+    return components(np.concatenate((first.nodes, second.nodes)), np.concatenate((first.roots, second.roots)))
+
+
+def components(a: np.ndarray, b: np.ndarray) -> Labels:
+    """Connected components of the pairs (a[k], b[k]), vectorised: every root is hooked under the
+    smallest root it is paired with, then paths are halved until each node points at its root; repeated
+    until no pair joins two trees. Roots only ever decrease, so each is its component's smallest node.
+
+    >>> components(np.array([5, 3, 9]), np.array([3, 7, 8]))
+    Labels(nodes=array([3, 5, 7, 8, 9]), roots=array([3, 3, 3, 8, 8]))
+    """
+    nodes = np.unique(np.concatenate((a, b)))
+    a, b = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    parent = np.arange(len(nodes))
+    while True:
+        ra, rb = parent[a], parent[b]
+        apart = ra != rb
+        if not apart.any():
+            return Labels(nodes, nodes[parent])
+        np.minimum.at(parent, np.maximum(ra, rb)[apart], np.minimum(ra, rb)[apart])
+        while not np.array_equal(up := parent[parent], parent):
+            parent = up
+
+
+def labels_here(shared: Representatives) -> Labels:
+    """Every band's verified pairs as component labels, band after band in this process."""
+    labels, agreed = NO_LABELS, {}
+    for band in range(shared.bands):
+        labels = merge_labels(labels, band_labels(shared, band, agreed))
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """Components of near-duplicate representatives, with only what walking them needs: component k is
+    rows starts[k] to starts[k + 1] (or the end), best ranked first; row i is paragraph `paragraphs[i]`,
+    whose fingerprints are row i of `prints`, never removed where `fixed[i]`."""
+
+    paragraphs: np.ndarray
+    prints: Fingerprints
+    fixed: np.ndarray
+    starts: np.ndarray
+    threshold: float
+
+
+def component_groups(table: ParagraphTable, reps: np.ndarray, labels: Labels, threshold: float,
+                     size: int = MEMBERS_PER_GROUP) -> Iterator[Components]:
+    """Labels as Components to walk, components in order of their best ranked member and about `size`
+    members a group (a component is never split)."""
+    order = np.lexsort((labels.nodes, labels.roots))
+    members, roots = labels.nodes[order], labels.roots[order]
+    starts = np.flatnonzero(np.concatenate(([True], roots[1:] != roots[:-1]))) if len(roots) else np.zeros(0, dtype=np.int64)
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(members), size), "right") - 1])
+    for first, last in zip(cuts.tolist(), [*cuts[1:].tolist(), len(members)]):
+        paragraphs = reps[members[first:last]]
+        inside = starts[(starts >= first) & (starts < last)] - first
+        yield Components(paragraphs, table.prints.select(paragraphs), table.fixed[paragraphs], inside, threshold)
+
+
+def walk_components(group: Components) -> list[Match]:
+    """A Match for every member of `group`'s components that is a near-duplicate of a kept member.
+
+    Each component is walked in rank order, each member compared with the members kept (or removed)
+    so far. A member more than MAX_GROWTH times as long as a kept one is never removed as its copy:
+    that similarity comes from holding the kept text plus more, and removing it would lose the more
+    (containment handles the shorter one instead). Two paragraphs whose names and numbers mostly differ
+    are not copies however alike their wording (fills of one template: different facts).
+    """
+    prints, threshold = group.prints, group.threshold
+    sigs, rows, lengths = prints.sigs, prints.sig_rows, prints.lengths
+    facts = _Facts(prints, np.arange(len(prints)))
+    found: list[Match] = []
+    for first, last in zip(group.starts.tolist(), [*group.starts[1:].tolist(), len(prints)]):
+        kept = [first]
+        target: dict[int, int] = {}  # removed member -> the kept member it copies
+
+        def copy_of(i: int) -> tuple[int, float] | None:
+            """The kept member that i copies, directly or through a removed copy, with i's similarity."""
+            sims = _copy_similarity(sigs, rows, lengths, facts, kept, i)
+            best = int(np.argmax(sims))
+            if sims[best] >= threshold:
+                return kept[best], float(sims[best])
+            removed = list(target)
+            via = _copy_similarity(sigs, rows, lengths, facts, removed, i) if removed else np.zeros(0)
+            if not len(via) or via.max() < threshold:
+                return None
+            k = target[removed[int(np.argmax(via))]]
+            direct = float(_copy_similarity(sigs, rows, lengths, facts, [k], i)[0])
+            return (k, direct) if direct >= CHAIN_FLOOR else None
+
+        for i in range(first + 1, last):
+            copy = None if group.fixed[i] else copy_of(i)
+            if copy is None:
+                kept.append(i)
+                continue
+            target[i] = copy[0]
+            found.append(Match(int(group.paragraphs[i]), int(group.paragraphs[copy[0]]), copy[1]))
+    return found
+
+
+class MapBands(NamedTuple):
+    """Where phase B's work over the whole corpus runs: `labels` turns Representatives into the
+    component labels of every band's verified pairs, `walk` maps walk_components over groups and yields
+    the results in the groups' order. In this process by default; on Ray, tasks (executors/ray_cluster.py)."""
+
+    labels: Callable[[Representatives], Labels]
+    walk: Callable[[Iterable[Components]], Iterable[list[Match]]]
+
+
+IN_PROCESS = MapBands(labels_here, lambda groups: map(walk_components, groups))
 
 
 def _near_duplicates(table: ParagraphTable, reps: np.ndarray, threshold: float, bands: int, rows: int,
                      map_bands: MapBands) -> Iterator[Match]:
     """Yield a Match for every representative (given best ranked first) that is a verified
-    near-duplicate of a kept one.
-
-    Candidate pairs are verified first (estimated Jaccard >= threshold); components of verified pairs
-    are then walked in rank order, each member compared with the members kept (or removed) so far. A member more than
-    MAX_GROWTH times as long as a kept one is never removed as its copy: that similarity comes from
-    holding the kept text plus more, and removing it would lose the more (containment handles the
-    shorter one instead). Two paragraphs whose names and numbers mostly differ are not copies however
-    alike their wording (fills of one template: different facts).
-    """
+    near-duplicate of a kept one: verified pairs per band, their components, and the walk of each
+    component (walk_components)."""
     if len(reps) < 2:
         return
-    prints = table.prints
-    sigs, rep_rows = prints.sigs, prints.sig_rows[reps]  # representative i's signature: sigs[rep_rows[i]] (no copy)
-    rep_lengths = prints.lengths[reps]
-    rep_facts = _Facts(prints, reps)
-    pairs = candidate_pairs(band_keys(sigs, bands, rows, rep_rows), map_bands)
-    similar = pairs[_similarity(sigs, rep_rows[pairs]) >= threshold]
-    similar = similar[[facts_agree(rep_facts[a], rep_facts[b]) for a, b in similar.tolist()]].reshape(-1, 2)
-    parent = list(range(len(reps)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in similar.tolist():
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    components: dict[int, list[int]] = {}
-    for i in np.unique(similar).tolist():  # ascending: best ranked first
-        components.setdefault(find(i), []).append(i)
-    for component in components.values():
-        kept = [component[0]]
-        target: dict[int, int] = {}  # removed member -> the kept member it copies
-
-        def copy_of(i: int) -> tuple[int, float] | None:
-            """The kept member that i copies, directly or through a removed copy, with i's similarity."""
-            sims = _copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, kept, i)
-            best = int(np.argmax(sims))
-            if sims[best] >= threshold:
-                return kept[best], float(sims[best])
-            removed = list(target)
-            via = _copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, removed, i) if removed else np.zeros(0)
-            if not len(via) or via.max() < threshold:
-                return None
-            k = target[removed[int(np.argmax(via))]]
-            direct = float(_copy_similarity(sigs, rep_rows, rep_lengths, rep_facts, [k], i)[0])
-            return (k, direct) if direct >= CHAIN_FLOOR else None
-
-        for i in component[1:]:
-            found = None if table.fixed[reps[i]] else copy_of(i)
-            if found is None:
-                kept.append(i)
-                continue
-            target[i] = found[0]
-            yield Match(int(reps[i]), int(reps[found[0]]), found[1])
+    labels = map_bands.labels(Representatives(table.prints, reps, bands, rows, threshold))
+    for found in map_bands.walk(component_groups(table, reps, labels, threshold)):
+        yield from found
 
 
 class _Facts:

@@ -231,7 +231,7 @@ def cluster_corpus(fingerprints: list[Fingerprints], config: DedupConfig, priori
     """Phase B: find duplicate paragraphs across all documents. Paragraphs are numbered globally in input
     order (the parts one after the other); `priorities[g]` ranks paragraph g's source (lower wins).
     `fixed` holds paragraphs kept by earlier runs (an index): numbered after the others, ranked before
-    them, never removed. `map_bands` groups the LSH bands (one Ray task per band, or in this process)."""
+    them, never removed. `map_bands` runs the per-band and per-component work (Ray tasks, or in this process)."""
     dup = config.duplicates
     parts = [*fingerprints, *([fixed] if fixed is not None else [])]
     prints = parts[0] if len(parts) == 1 else concatenate(parts, dup.num_perm)
@@ -325,11 +325,12 @@ class Verdict:
 @dataclass(slots=True)
 class Decisions:
     """What phases A and B leave for phase C, by document position in input order: the documents' ids,
-    their paragraphs' fingerprints (document d's end at `ends[d]`), the verdicts (none: nothing goes as
+    their paragraphs' fingerprints (only for an index, None otherwise, so that phase C does not hold
+    them; document d's end at `ends[d]`), the verdicts (none: nothing goes as
     a duplicate) and the keys of paragraphs repeated across the corpus."""
 
     ids: list[str]
-    prints: Fingerprints
+    prints: Fingerprints | None
     ends: np.ndarray
     verdicts: dict[int, Verdict]
     repeated: set[int]
@@ -339,6 +340,7 @@ class Decisions:
 
     def prints_of(self, d: int) -> Fingerprints:
         """The fingerprints of document d's paragraphs (for the index)."""
+        assert self.prints is not None, "fingerprints are kept only for an index"
         return self.prints.select(np.arange(int(self.ends[d - 1]) if d else 0, int(self.ends[d])))
 
 
@@ -381,7 +383,7 @@ def decide(chunks: Iterable[PreparedChunk], config: DedupConfig, index: Index | 
         verdict.dropped[i] = (*kept, m.similarity)
     repeated = repeated_keys(np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64), len(ids),
                              config.boilerplate.repeated_min_docs)
-    return Decisions(ids, prints, ends, verdicts, repeated)
+    return Decisions(ids, prints if index is not None else None, ends, verdicts, repeated)
 
 
 class Finisher:
@@ -425,8 +427,8 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     compact arrays of PreparedChunk, while the documents' text waits for phase C in a Spill (in memory up
     to `spill_after` bytes, then in a temporary folder in `spill_folder`, removed at the end). With an
     `index`, paragraphs that copy one of its paragraphs go too, and each document's kept paragraphs are
-    added to it as the document is yielded. `map_bands` groups phase B's LSH bands (cluster.candidate_pairs):
-    in this process by default, or as one Ray task per band.
+    added to it as the document is yielded. `map_bands` runs phase B's per-band and per-component work
+    (cluster.MapBands): in this process by default, or as Ray tasks.
     """
     if prepare_all is None:
         preparer = Preparer(config)

@@ -21,11 +21,13 @@ import ray
 import dedup.executors.ray as on_ray
 from dedup import DedupConfig, WorkerError, clean_corpus
 from dedup.cli import main
-from dedup.cluster import candidate_pairs, each_band
+from dedup.cluster import Representatives, labels_here
 from dedup.corpus import discover
-from dedup.executors.ray import MAX_RETRIES, bands_on_ray, prepare_chunk, prepare_on_ray
-from dedup.fingerprint import band_keys, fingerprint
-from dedup.pipeline import Spill, run
+from dedup.executors import ray_cluster
+from dedup.executors.ray import MAX_RETRIES, prepare_chunk, prepare_on_ray
+from dedup.executors.ray_cluster import labels_on_ray
+from dedup.fingerprint import fingerprint
+from dedup.pipeline import Spill, cluster_corpus, run
 from dedup.records import Document
 from dedup.runner import MANIFEST, run_key
 
@@ -331,14 +333,14 @@ def test_a_task_that_always_dies_stops_the_run_with_a_worker_error(tmp_path):
     assert len(list(tmp_path.iterdir())) == MAX_RETRIES + 1
 
 
-def test_one_ray_task_per_band_finds_the_candidate_pairs_of_this_process():
-    config = DedupConfig().duplicates
-    prints = fingerprint([text for doc in page_documents(600) for text in doc.text.split("\n")], config)
-    keys = band_keys(prints.sigs, 16, 8)
-    local = list(each_band(keys))
-    assert [codes.tolist() for codes in bands_on_ray(keys)] == [codes.tolist() for codes in local]
-    pairs = candidate_pairs(keys, bands_on_ray)
-    assert len(pairs) > 100 and np.array_equal(pairs, candidate_pairs(keys))
+def test_phase_b_on_ray_gives_the_labels_and_matches_of_this_process():
+    config = DedupConfig()
+    prints = fingerprint([text for doc in page_documents(600) for text in doc.text.split("\n")], config.duplicates)
+    shared = Representatives(prints, np.flatnonzero(prints.sig_rows >= 0), 16, 8, config.duplicates.threshold)
+    labels, local = labels_on_ray(shared), labels_here(shared)
+    assert len(local.nodes) > 100 and np.array_equal(labels.nodes, local.nodes) and np.array_equal(labels.roots, local.roots)
+    matches = cluster_corpus([prints], config)
+    assert len(matches) > 100 and cluster_corpus([prints], config, map_bands=ray_cluster.on_ray()) == matches
 
 
 def test_the_api_takes_the_same_names(seed_texts):

@@ -1,13 +1,12 @@
 """Executors own parallelism: they map phase A over documents, in input order, with N workers (local
-processes, or tasks on a Ray cluster: the optional extra); with Ray also phase B's band grouping, and
-for input files the reading, phase A and the writing of each source as one task per source."""
+processes, or tasks on a Ray cluster: the optional extra); with Ray also phase B's work per band and
+per group of components, and for input files the reading, phase A and the writing of each source as one
+task per source."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
-
-import numpy as np
 
 from ..cluster import MapBands
 from ..config import DedupConfig
@@ -32,9 +31,9 @@ __all__ = ["EXECUTORS", "Executor", "executor_for", "prepare_in_processes"]
 
 
 class Executor(NamedTuple):
-    """Where a run's work goes: phase A's mapper and phase B's band mapper (None: in this process), as
-    `run` takes them; and for input files, what reads, cleans and writes them source by source (None:
-    `run` in this process, and the runner writes)."""
+    """Where a run's work goes: phase A's mapper and where phase B's band and component work runs (None:
+    in this process), as `run` takes them; and for input files, what reads, cleans and writes them source
+    by source (None: `run` in this process, and the runner writes)."""
 
     prepare_all: PrepareAll
     map_bands: MapBands | None = None
@@ -56,15 +55,15 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
     if executor == "ray":
         if jobs != 1:
             raise ConfigError("--jobs is for --executor local; with --executor ray the tasks use every CPU of the Ray cluster")
-        from .ray import bands_on_ray, clean_on_ray, import_ray, prepare_on_ray
+        from .ray import clean_on_ray, import_ray, prepare_on_ray
+        from .ray_cluster import on_ray
 
         import_ray()  # a missing extra is a usage error now, before any input is read
 
         def prepare(docs: Iterable[Document]) -> Iterator[PreparedChunk]:
             return prepare_on_ray(docs, config, ray_address)
 
-        def bands(keys: np.ndarray) -> Iterator[np.ndarray]:
-            return bands_on_ray(keys, ray_address)
+        bands = on_ray(ray_address)
 
         def clean_sources(sources: list[Source], output: Output, index: Index | None, warn: Warn, skip: Warn | None,
                           progress: Progress, writing: Callable[[], None]) -> Iterator[Finished]:

@@ -1,7 +1,7 @@
 """The phases as Ray tasks. Input files: one task per source (a run of small text files together) reads
 it from the shared path and runs phase A; the compact arrays come back to the driver (phase B) and the
 text stays in Ray's object store; then one task per source assembles and writes it (phase C). Phase B's
-band grouping is one task per LSH band; stdin, read by the driver, goes to one phase A task per chunk.
+tasks are in ray_cluster.py; stdin, read by the driver, goes to one phase A task per chunk.
 A bounded number of tasks is in flight, results are taken in order, so the output is byte for byte the
 local executor's. A task whose worker process dies is retried by Ray itself (`max_retries`). Ray is
 imported only when this executor runs: it is the optional `ray` extra."""
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..cluster import MapBands, band_pairs
+from ..cluster import MapBands
 from ..config import DedupConfig
 from ..corpus import Source, Warn, read_source, remove_temporary
 from ..errors import ConfigError, InputError, WorkerError
@@ -256,13 +256,6 @@ def prepare_on_ray(documents: Iterable[Document], config: DedupConfig, ray_addre
     ray = join_ray(ray_address)
     config_ref = ray.put(config)
     yield from in_order(ray, task, ((config_ref, chunk) for chunk in chunked(documents)), TASKS_PER_CPU)
-
-
-def bands_on_ray(keys: np.ndarray, ray_address: str | None = None) -> Iterator[np.ndarray]:
-    """cluster.band_pairs of each band (column) of `keys` as one Ray task per band, at most one per CPU
-    in flight: a task gets its band's keys and returns that band's candidate pairs as int64 codes."""
-    ray = join_ray(ray_address)
-    yield from in_order(ray, band_pairs, ((np.ascontiguousarray(keys[:, band]),) for band in range(keys.shape[1])), 1)
 
 
 def clean_on_ray(sources: list[Source], config: DedupConfig, output: Output, index: Index | None, warn: Warn,
