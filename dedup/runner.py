@@ -12,7 +12,8 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
@@ -163,18 +164,19 @@ def clean_files(
         if manifest is not None:
             manifest.record(done, force=True)
 
-    if work.clean_sources is not None and not to_stdout and not any(s.is_stdin for s in sources):
-        finished = work.clean_sources(sources, output, kept_before, warn, skip, progress, writing)
-    else:
-        cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
-        finished = _finish_here(sources, output, cleaned, writing)
-    try:
-        first = next(finished, None)  # phases A and B: every input is read before anything is written
-    except BrokenProcessPool:
-        raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
-                          "run again, with fewer --jobs if memory ran short") from None
     with ExitStack() as stack:
+        # Open before phase A: the local path streams each source's report lines into it as it writes.
         report_handle = stack.enter_context(atomic_writer(location(report))) if report else None
+        if work.clean_sources is not None and not to_stdout and not any(s.is_stdin for s in sources):
+            finished = work.clean_sources(sources, output, kept_before, warn, skip, progress, writing)
+        else:
+            cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
+            finished = _finish_here(sources, output, cleaned, writing, report_handle.write if report_handle else None)
+        try:
+            first = next(finished, None)  # phases A and B: every input is read before anything is written
+        except BrokenProcessPool:
+            raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
+                              "run again, with fewer --jobs if memory ran short") from None
         for position, one in enumerate(chain([first] if first is not None else [], finished)):
             if report_handle is not None:
                 report_handle.write(one.report)
@@ -212,30 +214,47 @@ class Finished:
     kept: list[list[tuple[int, int]]] | None = None
 
 
-def finish_source(output: Output, position: int, source: Source, docs: list[Cleaned]) -> Finished:
-    """Write the cleaned documents of the source at `position` (unless an interrupted run did) and count them."""
+def finish_source(output: Output, position: int, source: Source, docs: Iterable[Cleaned],
+                  report: Callable[[str], None] | None = None) -> Finished:
+    """Write the cleaned documents of the source at `position` as they come (unless an interrupted run
+    did) and count them; their report lines go to `report`, or into the Finished when None."""
     summary = Summary()
-    report = []
-    for doc in docs:
-        if output.report:
-            report.extend(to_json(removal.to_json()) + "\n" for removal in doc.removals)
-        summary.add_document(doc.bytes_in, _bytes_out(doc, source), doc.removals, doc.id)
+    lines: list[str] = []
+    emit = report or lines.append
+
+    def counted() -> Iterator[Cleaned]:
+        for doc in docs:
+            if output.report:
+                for removal in doc.removals:
+                    emit(to_json(removal.to_json()) + "\n")
+            summary.add_document(doc.bytes_in, _bytes_out(doc, source), doc.removals, doc.id)
+            yield doc
+
     if position >= output.done:
-        write_source(output.out_dir, source, docs, output.text_field, output.replacing, output.id_field)
-    return Finished("".join(report), summary)
+        write_source(output.out_dir, source, counted(), output.text_field, output.replacing, output.id_field)
+    else:
+        deque(counted(), maxlen=0)
+    return Finished("".join(lines), summary)
 
 
-def _finish_here(sources: list[Source], output: Output, cleaned: Iterator[Cleaned], writing: Callable[[], None]) -> Iterator[Finished]:
-    """Each source's Finished, in input order, from the cleaned documents of every source in order;
-    `writing` is called once phases A and B are done, before the first output is written."""
+def _finish_here(sources: list[Source], output: Output, cleaned: Iterator[Cleaned], writing: Callable[[], None],
+                 report: Callable[[str], None] | None) -> Iterator[Finished]:
+    """Each source's Finished, in input order, from the cleaned documents of every source in order, each
+    written as it comes (a source's documents are never all held); `writing` is called once phases A
+    and B are done, before the first output is written; report lines go to `report` as they come."""
     ahead = next(cleaned, None)
     writing()
     for position, source in enumerate(sources):
-        docs: list[Cleaned] = []
-        while ahead is not None and ahead.source == source.relative:
-            docs.append(ahead)
-            ahead = next(cleaned, None)
-        yield finish_source(output, position, source, docs)
+
+        def of_source() -> Iterator[Cleaned]:
+            nonlocal ahead
+            while ahead is not None and ahead.source == source.relative:
+                yield ahead
+                ahead = next(cleaned, None)
+
+        docs = of_source()
+        yield finish_source(output, position, source, docs, report)
+        deque(docs, maxlen=0)  # what a .txt source's writer left unread
 
 
 def _bytes_out(doc: Cleaned, source: Source) -> int | None:
@@ -245,33 +264,38 @@ def _bytes_out(doc: Cleaned, source: Source) -> int | None:
     return len(doc.text.encode("utf-8")) + (1 if source.kind == ".txt" else 0)
 
 
-def write_source(out_dir: Path | Url, source: Source, docs: list[Cleaned], text_field: str, replacing: bool,
+def write_source(out_dir: Path | Url, source: Source, docs: Iterable[Cleaned], text_field: str, replacing: bool,
                  id_field: str = "id") -> None:
-    """Write one source's mirror under `out_dir` atomically: a .txt file holds its text (no file when
-    nothing was left), a JSONL shard or Parquet file its records left (empty when all went; no file for
-    no records). When `replacing`, a file from an earlier run where this run writes none is removed.
-    With `out_dir` `-`, the documents left go to stdout as JSON lines (a .txt file's as
-    {id_field: id, text_field: text})."""
+    """Write one source's mirror under `out_dir` atomically, document by document as `docs` come: a .txt
+    file holds its text (no file when nothing was left), a JSONL shard or Parquet file its records left
+    (empty when all went; no file for no records). When `replacing`, a file from an earlier run where this
+    run writes none is removed. With `out_dir` `-`, the documents left go to stdout as JSON lines (a .txt
+    file's as {id_field: id, text_field: text}). Every document of `docs` is taken."""
+    docs = iter(docs)
     if str(out_dir) == STDIO:
         for doc in docs:
             if doc.text is not None:
                 write_stdout(json_line(doc.fields or {id_field: doc.id}, text_field, doc.text))
         return
     target = out_dir / source.output
-    if source.kind == ".parquet" and docs:
+    first = next(docs, None)
+    if first is None or source.kind == ".txt" and first.text is None:
+        deque(docs, maxlen=0)
+        if replacing:
+            target.unlink(missing_ok=True)
+    elif source.kind == ".parquet":
         with atomic_file(target) as raw, ParquetMirror(source.path, raw, text_field) as mirror:
-            for doc in docs:
+            for doc in chain([first], docs):
                 mirror.add(doc.text)
-    elif source.kind == ".txt" and docs and docs[0].text is not None:
+    elif source.kind == ".txt":
         with atomic_writer(target) as handle:
-            handle.write(docs[0].text + "\n")
-    elif source.kind != ".txt" and docs:
+            handle.write(first.text + "\n")
+        deque(docs, maxlen=0)
+    else:
         with atomic_writer(target, compress=source.kind == ".jsonl.gz") as handle:
-            for doc in docs:
+            for doc in chain([first], docs):
                 if doc.text is not None:
                     handle.write(json_line(doc.fields or {}, text_field, doc.text))
-    elif replacing:
-        target.unlink(missing_ok=True)
 
 
 def _check_report(report: Path | Url, inputs: list[str]) -> None:
