@@ -83,3 +83,19 @@ def files_under(folder: Path) -> list[str]:
     if not folder.exists():
         return []
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def ok(result) -> None:
+    """A command that succeeded; its output and exception otherwise."""
+    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
+
+
+def one_line_error(result, code: int, *names: str) -> str:
+    """The one-line error of a command that failed with `code`, naming each of `names`."""
+    assert result.exit_code == code, f"exit {result.exit_code}\n{result.output}"
+    assert "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("dedup: error: ")
+    for name in names:
+        assert name in line, (name, line)
+    return line

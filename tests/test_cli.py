@@ -16,17 +16,13 @@ import pytest
 
 from dedup.cli import main
 
-from conftest import CLEANED, PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
+from conftest import CLEANED, PARA, PARA_COPY, SEEDS, files_under, ok, read_jsonl, write, write_jsonl
 
 REGENERATE = "dedup clean seeds --out cleaned --report cleaned/report.jsonl --overwrite"
 
 
 def clean(runner, *args: object):
     return runner.invoke(main, ["clean", *map(str, args)])
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
 
 
 def input_line(root: Path, doc: str, line: int) -> str:

@@ -14,17 +14,13 @@ import pytest
 from dedup.cli import main
 from dedup.corpus import atomic_writer
 
-from conftest import PARA, PARA_COPY, files_under, read_jsonl, write, write_jsonl
+from conftest import PARA, PARA_COPY, files_under, ok, read_jsonl, write, write_jsonl
 
 OTHER = "A separate plan for cycle lanes will be discussed next month by the transport committee."
 
 
 def clean(runner, *args: object):
     return runner.invoke(main, ["clean", *map(str, args)])
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
 
 
 @pytest.fixture

@@ -19,14 +19,10 @@ from dedup.cli import main
 from dedup.corpus import Source, atomic_file
 from dedup.parquet_io import ParquetMirror, read_parquet
 
-from conftest import PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
+from conftest import PARA, PARA_COPY, SEEDS, files_under, ok, read_jsonl, write, write_jsonl
 
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
 UTC = dt.UTC
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
 
 
 def table(texts: list[str | None], text_type=None):

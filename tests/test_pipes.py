@@ -12,11 +12,7 @@ import pytest
 
 from dedup.cli import main
 
-from conftest import PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
+from conftest import PARA, PARA_COPY, SEEDS, files_under, ok, read_jsonl, write, write_jsonl
 
 
 def records(text: str) -> list[dict]:

@@ -28,24 +28,10 @@ from dedup.errors import ConfigError, InputError
 from dedup.remote import Url
 from dedup.runner import MANIFEST, clean_files
 
-from conftest import PARA, PARA_COPY, SEEDS, files_under, write, write_jsonl
+from conftest import PARA, PARA_COPY, SEEDS, files_under, ok, one_line_error, write, write_jsonl
 
 MEMORY = fsspec.filesystem("memory")
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
-
-
-def one_line_error(result, code: int, *names: str) -> str:
-    assert result.exit_code == code, f"exit {result.exit_code}\n{result.output}"
-    assert "Traceback" not in result.output
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("dedup: error: ")
-    for name in names:
-        assert name in line, (name, line)
-    return line
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

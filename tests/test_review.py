@@ -20,12 +20,8 @@ from dedup.paragraphs import split_sentences
 from dedup.review import PARAGRAPH_REASONS, REASONS, Entry, read_report, restore_filter, review_corpus, review_document
 from dedup.runner import clean_files
 
-from conftest import CLEANED, PARA, PARA_COPY, SEEDS, SHARED, files_under, read_jsonl, write, write_jsonl
+from conftest import CLEANED, PARA, PARA_COPY, SEEDS, SHARED, files_under, ok, read_jsonl, write, write_jsonl
 from test_properties import PROPERTY, documents
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
 
 
 def restore(runner, inputs, report, out, *args: str):

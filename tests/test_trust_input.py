@@ -17,7 +17,7 @@ from dedup import clean_text
 from dedup.cli import main
 from dedup.corpus import decode
 
-from conftest import PARA, PARA_COPY, SEEDS, files_under, read_jsonl, write, write_jsonl
+from conftest import PARA, PARA_COPY, SEEDS, files_under, ok, read_jsonl, write, write_jsonl
 
 # The command in a fresh process (real stderr, real signals), whether or not the console script is on PATH.
 DEDUP = [sys.executable, "-c", "from dedup.cli import main; main()"]
@@ -27,10 +27,6 @@ QUOTED = "“Ça coûte 5 €”, dit-elle – et le garçon hésite."
 
 def clean(runner, *args: object):
     return runner.invoke(main, ["clean", *map(str, args)])
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
 
 
 def warnings_of(result) -> list[str]:

@@ -18,7 +18,7 @@ from dedup.cli import main
 from dedup.corpus import TEMP_SUFFIX, discover
 from dedup.runner import MANIFEST
 
-from conftest import PARA, PARA_COPY, SEEDS, files_under, write, write_jsonl
+from conftest import PARA, PARA_COPY, SEEDS, files_under, ok, one_line_error, write, write_jsonl
 
 DEDUP = [sys.executable, "-c", "from dedup.cli import main; main()"]
 OPTIONS = ["--no-strip-boilerplate"]  # the rules are tested elsewhere; here they would only slow every run
@@ -28,22 +28,8 @@ def clean(runner, *args: object):
     return runner.invoke(main, ["clean", *map(str, args)])
 
 
-def ok(result) -> None:
-    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
-
-
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in files_under(folder)}
-
-
-def one_line_error(result, code: int, *names: str) -> str:
-    assert result.exit_code == code, f"exit {result.exit_code}\n{result.output}"
-    assert "Traceback" not in result.output
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("dedup: error: ")
-    for name in names:
-        assert name in line, (name, line)
-    return line
 
 
 # --- an --out that holds files ------------------------------------------------------------------------
