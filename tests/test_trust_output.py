@@ -198,3 +198,32 @@ def test_exit_codes(runner, small, tmp_path):
     assert clean(runner, small, "--out", tmp_path / "o2").exit_code == 2  # 2: bad input with --on-error fail
     assert clean(runner, small, "--out", tmp_path / "o3", "--on-error", "maybe").exit_code == 2  # 2: usage error
     assert files_under(tmp_path / "o2") == [] and files_under(tmp_path / "o3") == []
+
+
+# --- phase C streams ---------------------------------------------------------------------------------
+
+
+def test_a_source_is_written_document_by_document_as_phase_c_assembles_it(tmp_path, monkeypatch):
+    """finish_source hands write_source its documents as they come: each record is written before the next
+    document is assembled, so a one-file corpus of any size is never held whole; its report lines go out
+    as they come too."""
+    import dedup.runner as runner
+    from dedup.pipeline import Cleaned
+    from dedup.records import Removal
+
+    events: list[str] = []
+    real_json_line = runner.json_line
+    monkeypatch.setattr(runner, "json_line", lambda fields, field, text: events.append(f"wrote {text}") or real_json_line(fields, field, text))
+
+    def assembled():
+        for n in range(3):
+            events.append(f"made {n}")
+            yield Cleaned(str(n), "a.jsonl", str(n), [Removal(str(n), 1, "Share this", "boilerplate", rule="share.x")], {"id": str(n)}, 10)
+
+    output = runner.Output(tmp_path / "out", "text", "id", False, 0, True)
+    source = runner.Source(tmp_path / "a.jsonl", "a.jsonl")
+    reported: list[str] = []
+    finished = runner.finish_source(output, 0, source, assembled(), reported.append)
+    assert events == ["made 0", "wrote 0", "made 1", "wrote 1", "made 2", "wrote 2"]
+    assert finished.report == "" and len(reported) == 3 and finished.summary.documents_in == 3
+    assert [json.loads(line)["text"] for line in (tmp_path / "out" / "a.jsonl").read_text().splitlines()] == ["0", "1", "2"]
