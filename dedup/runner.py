@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from .boilerplate import load_rules
 from .config import DedupConfig
@@ -29,12 +29,14 @@ from .errors import ConfigError, WorkerError, where
 from .executors import executor_for
 from .index import load_index, save_index
 from .parquet_io import ParquetMirror
-from .pipeline import Cleaned, Preparer, run
+from .pipeline import Cleaned, Prepared, Preparer, run
 from .records import Document
 from .remote import Url, is_url, location
 from .report import Summary
 from .streams import STDIO, write_stdout
 
+# A document as phase C takes it in (prepared) or gives it out (cleaned).
+Doc = TypeVar("Doc", Cleaned, Prepared)
 MANIFEST = ".dedup-run.json"
 # How often the manifest is brought up to date while writing: a resumed run redoes at most this much.
 MANIFEST_EVERY_S = 1.0
@@ -242,19 +244,35 @@ def _finish_here(sources: list[Source], output: Output, cleaned: Iterator[Cleane
     """Each source's Finished, in input order, from the cleaned documents of every source in order, each
     written as it comes (a source's documents are never all held); `writing` is called once phases A
     and B are done, before the first output is written; report lines go to `report` as they come."""
-    ahead = next(cleaned, None)
+    first = next(cleaned, None)
     writing()
-    for position, source in enumerate(sources):
-
-        def of_source() -> Iterator[Cleaned]:
-            nonlocal ahead
-            while ahead is not None and ahead.source == source.relative:
-                yield ahead
-                ahead = next(cleaned, None)
-
-        docs = of_source()
+    for position, source, docs in by_source(sources, chain([first] if first is not None else [], cleaned)):
         yield finish_source(output, position, source, docs, report)
-        deque(docs, maxlen=0)  # what a .txt source's writer left unread
+
+
+def by_source(sources: list[Source], docs: Iterable[Doc], start: int = 0) -> Iterator[tuple[int, Source, Iterator[Doc]]]:
+    """Documents of several sources, in input order, split by source: each source's position (counted
+    from `start`), the source, and an iterator of its documents (empty when it has none), to be taken
+    before the next source (what is left of it is skipped).
+
+    >>> sources = [Source(Path(name), name) for name in ["a.txt", "b.txt", "c.txt"]]
+    >>> docs = [Cleaned("1", "a.txt", "One."), Cleaned("2", "c.txt", "Two.")]
+    >>> [(position, source.relative, [d.id for d in mine]) for position, source, mine in by_source(sources, docs)]
+    [(0, 'a.txt', ['1']), (1, 'b.txt', []), (2, 'c.txt', ['2'])]
+    """
+    docs = iter(docs)
+    ahead = next(docs, None)
+    for position, source in enumerate(sources, start):
+
+        def own(relative: str = source.relative) -> Iterator[Doc]:
+            nonlocal ahead
+            while ahead is not None and ahead.source == relative:
+                yield ahead
+                ahead = next(docs, None)
+
+        mine = own()
+        yield position, source, mine
+        deque(mine, maxlen=0)
 
 
 def _bytes_out(doc: Cleaned, source: Source) -> int | None:

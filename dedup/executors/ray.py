@@ -28,7 +28,7 @@ from ..corpus import Source, Warn, read_source, remove_temporary
 from ..errors import ConfigError, InputError, WorkerError
 from ..pipeline import Finisher, Prepared, PreparedChunk, Preparer, Verdict, chunked, decide, kept_paragraphs
 from ..records import Document
-from ..runner import Finished, Output, Progress, finish_source
+from ..runner import Finished, Output, Progress, by_source, finish_source
 
 if TYPE_CHECKING:
     from ..index import Index
@@ -135,17 +135,16 @@ def finish_sources(config: DedupConfig, output: Output, first: int, sources: lis
     """
     finisher = _finishers.get(config) or _finishers.setdefault(config, Finisher(config))
     documents = (Prepared.decode(values) for blob in text for values in pickle.loads(blob))
-    ahead = next(documents, None)
     finished, d = [], 0
     with _in_folder(cwd):
-        for position, source in enumerate(sources, first):
+        for position, source, prepared in by_source(sources, documents, first):
             docs, kept = [], []
-            while ahead is not None and ahead.source == source.relative:
+            for doc in prepared:
                 verdict = verdicts.get(d) or Verdict()
-                docs.append(finisher.finish(ahead, verdict, repeated))
+                docs.append(finisher.finish(doc, verdict, repeated))
                 if want_kept:
-                    kept.append(kept_paragraphs(ahead, verdict, repeated, docs[-1]))
-                ahead, d = next(documents, None), d + 1
+                    kept.append(kept_paragraphs(doc, verdict, repeated, docs[-1]))
+                d += 1
             done = finish_source(output, position, source, docs)
             done.kept = kept if want_kept else None
             finished.append(done)
