@@ -448,6 +448,11 @@ def atomic_writer(path: Path | Url, compress: bool = False) -> Iterator[IO[str]]
                 yield handle
 
 
+def _temporary_name(name: str) -> str:
+    """A fresh name for the temporary file beside output `name` (remove_temporary finds it by its form)."""
+    return f".{name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+
+
 @contextmanager
 def atomic_file(path: Path | Url) -> Iterator[IO[bytes]]:
     """The binary form of atomic_writer (Parquet writes through it). The temporary file goes on any error
@@ -458,7 +463,7 @@ def atomic_file(path: Path | Url) -> Iterator[IO[bytes]]:
             yield raw
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    tmp = path.parent / _temporary_name(path.name)
     try:
         # Mode 0666 less the umask: the output reads like any file the user writes.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -484,7 +489,7 @@ def _atomic_url(url: Url) -> Iterator[IO[bytes]]:
         finally:
             os.unlink(local)
         return
-    tmp = url.parent / f".{url.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    tmp = url.parent / _temporary_name(url.name)
     try:
         with tmp.open("wb") as raw:
             yield raw
