@@ -89,9 +89,10 @@ class Stripper:
 
     def _strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
         changed = True
-        while changed and text and (self.prefix.candidates(text) or self.suffix.candidates(text)):
+        # A rule that is no candidate for a text is none for what is left of it once a match is cut out.
+        while changed and text and (rules := [*self.prefix.candidates(text), *self.suffix.candidates(text)]):
             changed = False
-            for rule in (*self.prefix.rules, *self.suffix.rules):
+            for rule in rules:
                 span = rule.find(text)
                 if span is None:
                     continue
