@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -101,26 +102,34 @@ def _resolve(matches: dict[int, Match], match: Match) -> Match:
 def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Match]:
     """Yield a Match for each eligible paragraph whose sentences all occur in one longer paragraph
     (a headline repeated as a lead sentence) and that is kept; the best ranked such container is chosen.
-    `removed` is read as it grows: a paragraph found contained is no container for later ones."""
+    A paragraph found contained is no container for later ones. The holders of each first sentence are
+    ranked once and filtered with numpy, so a sentence that many paragraphs share costs no Python loop
+    over all of them for each (that made this step grow with the square of the corpus)."""
     prints = table.prints
     counts = np.diff(prints.sentence_ends, prepend=0)
     owners = np.repeat(np.arange(len(prints), dtype=np.int64), counts)
     order = np.lexsort((owners, prints.sentence_keys))
     keys, owners = prints.sentence_keys[order], owners[order]
     distinct = np.concatenate(([True], (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])))
-    keys, owners = keys[distinct], owners[distinct]  # (key, paragraph) once each, by key then paragraph
-    has = np.flatnonzero(prints.eligible & (counts > 0) & ~table.fixed)
+    gone = np.zeros(len(prints), dtype=bool)
+    gone[list(removed)] = True
+    distinct[distinct] = ~gone[owners[distinct]]  # removed paragraphs neither contain nor are contained
+    keys, owners = keys[distinct], owners[distinct]  # (key, paragraph) once each, by key
+    owners = owners[np.lexsort((table.rank[owners], keys))]  # and, within a key, best ranked first
+    has = np.flatnonzero(prints.eligible & (counts > 0) & ~table.fixed & ~gone)
     firsts = prints.sentence_keys[prints.sentence_ends[has] - counts[has]]
     low, high = np.searchsorted(keys, firsts, "left"), np.searchsorted(keys, firsts, "right")
     shared = high - low > 1  # another paragraph holds the first sentence
+    sentence_set = lru_cache(maxsize=1 << 16)(lambda q: frozenset(prints.sentences(q)))
     for g, lo, hi in zip(has[shared].tolist(), low[shared].tolist(), high[shared].tolist()):
-        if g in removed:
+        if gone[g]:
             continue
+        holders = owners[lo:hi]
+        candidates = holders[(prints.lengths[holders] > prints.lengths[g]) & ~gone[holders]][:MAX_CONTAINERS]
         wanted = set(prints.sentences(g))
-        candidates = [q for q in owners[lo:hi].tolist() if prints.lengths[q] > prints.lengths[g] and q not in removed]
-        candidates.sort(key=lambda q: table.rank[q])
-        for q in candidates[:MAX_CONTAINERS]:
-            if wanted <= set(prints.sentences(q)):
+        for q in candidates.tolist():
+            if wanted <= sentence_set(q):
+                gone[g] = True
                 yield Match(g, q, 1.0)
                 break
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from dedup import Document, clean_corpus, find_duplicates
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import DedupConfig, Document, clean_corpus, cluster, find_duplicates
 from dedup.cli import main
+from dedup.cluster import Match, ParagraphTable
+from dedup.fingerprint import fingerprint
 
 from conftest import PARA, PARA_COPY, read_jsonl, write
 
@@ -84,3 +91,62 @@ def test_cli_keep_options_route_through(runner, tmp_path) -> None:
     assert not (tmp_path / "o" / "a_blog.txt").exists()
     assert (tmp_path / "o" / "b_wire.txt").read_text(encoding="utf-8") == PARA + "\n"
     assert read_jsonl(report)[0]["kept"] == {"doc": "b_wire.txt", "line": 1}
+
+
+SENTENCES = [
+    "Flooding forces thousands from their homes in northern Italy.",
+    "Officials said at least eight people had died and dozens more were missing.",
+    "The government has promised one hundred million euros in emergency aid.",
+    "Rivers burst their banks across the region on Sunday night.",
+    "Schools in the valley will stay closed until the water recedes.",
+]
+
+
+def plain_contained(table: ParagraphTable, removed: set[int], limit: int) -> list[tuple[int, int]]:
+    """Containment as first written: for each paragraph in order, every longer paragraph holding its first
+    sentence, best ranked first, the first `limit` of them tried."""
+    prints, removed, found = table.prints, set(removed), []
+    for g in range(len(prints)):
+        mine = prints.sentences(g)
+        if not mine or not prints.eligible[g] or table.fixed[g] or g in removed:
+            continue
+        holders = [q for q in range(len(prints)) if mine[0] in prints.sentences(q)
+                   and prints.lengths[q] > prints.lengths[g] and q not in removed]
+        for q in sorted(holders, key=lambda q: table.rank[q])[:limit]:
+            if set(mine) <= set(prints.sentences(q)):
+                found.append((g, q))
+                removed.add(g)
+                break
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, len(SENTENCES) - 1), min_size=1, max_size=4), min_size=2, max_size=14),
+       st.randoms(use_true_random=False), st.integers(1, 3))
+def test_containment_finds_what_the_plain_definition_finds(picks: list[list[int]], rng, limit: int) -> None:
+    # Many paragraphs share first sentences (the case that once made this step quadratic); ranks, fixed
+    # paragraphs, earlier removals and the cap on containers tried are all drawn.
+    prints = fingerprint([" ".join(SENTENCES[i] for i in pick) for pick in picks], DedupConfig().duplicates)
+    n = len(picks)
+    rank = np.array(rng.sample(range(n), n), dtype=np.int64)
+    fixed = np.array([rng.random() < 0.15 for _ in range(n)])
+    removed = {g for g in range(n) if rng.random() < 0.2 and not fixed[g]}
+    table = ParagraphTable(prints, rank, fixed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cluster, "MAX_CONTAINERS", limit)
+        found = [(m.removed, m.kept) for m in cluster._contained(table, {g: Match(g, g, 1.0) for g in removed})]
+    assert found == plain_contained(table, removed, limit)
+
+
+@pytest.mark.parametrize("limit", [3, 4])
+def test_containment_tries_only_the_best_ranked_containers(limit: int) -> None:
+    # Three longer paragraphs hold the first sentence without holding the second; only the fourth by rank
+    # contains the short one, so it is found when four containers are tried and not when three are.
+    picks = [[0, 1], [0, 2, 3], [0, 3, 4], [0, 2, 4], [0, 1, 2]]
+    prints = fingerprint([" ".join(SENTENCES[i] for i in pick) for pick in picks], DedupConfig().duplicates)
+    table = ParagraphTable(prints, np.arange(len(picks)), np.zeros(len(picks), dtype=bool))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cluster, "MAX_CONTAINERS", limit)
+        found = [(m.removed, m.kept) for m in cluster._contained(table, {})]
+    assert found == ([(0, 4)] if limit == 4 else [])
+    assert found == plain_contained(table, set(), limit)
