@@ -94,7 +94,7 @@ def unit_features(texts: list[str]) -> np.ndarray:
     page = "\n".join(lowered)
     found = zip(*(_found(pattern, texts, lowered, page) for pattern in (URL_LIKE, ELLIPSIS_END, COPYRIGHT)))
     rows = []
-    for i, (text, ws, (url, ellipsis, copyright)) in enumerate(zip(texts, words, found)):
+    for i, (text, ws, (has_url, has_ellipsis, has_copyright)) in enumerate(zip(texts, words, found)):
         marker = LIST_MARKER.match(text)
         body = text[marker.end() :] if marker else text
         tokens = text.split()
@@ -106,11 +106,11 @@ def unit_features(texts: list[str]) -> np.ndarray:
             math.log1p(nw), math.log1p(len(text)), ends, marker is not None,
             sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0,
             sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
-            digits / len(text), url,
+            digits / len(text), has_url,
             separators / nw, text.count(",") / nw, text.isupper(), nw < 3,
             nw >= PROSE_MIN_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
-            math.log(counts[text]), ellipsis, text.rstrip().endswith(":"),
-            len(DATE_TOKEN.findall(text)) / nw, copyright,
+            math.log(counts[text]), has_ellipsis, text.rstrip().endswith(":"),
+            len(DATE_TOKEN.findall(text)) / nw, has_copyright,
             (len(text) - alnum - spaces) / len(text),
         ))
     own = np.array(rows, dtype=np.float64).reshape(n, len(OWN))
