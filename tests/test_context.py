@@ -7,11 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from dedup import DedupConfig, clean_corpus, clean_text
-from dedup.boilerplate.context import FEATURES, char_counts, default_model, judge
+from dedup.boilerplate.context import FEATURES, default_model, judge
 from dedup.boilerplate.language import detect_language, words_of
 from dedup.cli import main
 from dedup.pipeline import repeated_keys
@@ -169,9 +167,3 @@ def test_the_summary_names_documents_that_lost_most_of_their_text(runner, tmp_pa
     result = runner.invoke(main, ["clean", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "1 documents kept under 20% of their text (see the report): menu.txt" in result.stderr
-
-
-@given(st.text() | st.sampled_from([FERRY, *NAV, "Jahr 2024: 12 Köpfe\u00a0!", "\x1c\x1f\u2028 ²³ ٣ Ⅻ", "ＡＢＣ１２３"]))
-def test_char_counts_are_the_str_predicates_counted(text: str) -> None:
-    expected = (sum(map(str.isdigit, text)), sum(map(str.isalnum, text)), sum(map(str.isspace, text)))
-    assert char_counts(text) == expected

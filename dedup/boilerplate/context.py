@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 import regex
@@ -27,12 +29,22 @@ SEPARATORS = "|»›•·/"
 ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)\W*$")
 DATE_TOKEN = regex.compile(
     r"\b(?:\d{1,2}:\d{2}|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\b", regex.IGNORECASE)
-NON_ASCII = regex.compile(r"[^\x00-\x7f]+")
-# The ASCII characters that str.isdigit, str.isalnum and str.isspace accept (for counting in bytes).
-ASCII_DIGITS = bytes(c for c in range(128) if chr(c).isdigit())
-ASCII_ALNUM = bytes(c for c in range(128) if chr(c).isalnum())
-ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
 COPYRIGHT = regex.compile(r"©|\(c\)|\bcopyright\b", regex.IGNORECASE)
+# For each pattern that _found searches: substrings, lower-cased, of which every match holds one. Their
+# characters match under IGNORECASE only characters that lower-case to them (tests/test_context_features.py),
+# which rules out "i" and "s" ("İ" and "ſ" match them): hence "://" for "https?://" and "copyr".
+MUST_CONTAIN = {
+    URL_LIKE: ("://", "www.", ".com", ".org", ".net", ".htm", "@"),
+    ELLIPSIS_END: ("...", "…"),
+    COPYRIGHT: ("©", "(c)", "copyr"),
+}
+# What char_counts counts of each ASCII character: d a digit, a another letter or digit (str.isdigit,
+# isalnum), s a space (isspace), p a separator, . none; x for the bytes of every other character.
+BYTE_CLASS = bytes(
+    ord("x" if c > 127 else "d" if chr(c).isdigit() else "a" if chr(c).isalnum() else "s" if chr(c).isspace()
+        else "p" if chr(c) in SEPARATORS else ".") for c in range(256))
+ASCII = bytes(range(128))
+OTHER_SEPARATORS = [c for c in SEPARATORS if not c.isascii()]
 
 # Features of a unit by itself; then the same unit seen with its neighbours. The order is the model's.
 OWN = ("log_words", "log_chars", "ends_sentence", "list_marker", "stop_share", "capital_share", "digit_share",
@@ -71,60 +83,87 @@ def default_model() -> ContextModel:
 
 
 def unit_features(texts: list[str]) -> np.ndarray:
-    """One row of FEATURES per unit text (units in page order)."""
+    """One row of FEATURES per unit text (units in page order). Each value is computed with the same
+    operations on the same integers as its plain definition (tests/test_context_features.py), by
+    str and bytes methods in C rather than Python steps per character or word."""
     n = len(texts)
     words = [words_of(t) for t in texts]
-    stop = stop_words().get(detect_language([w for ws in words for w in ws]) or "", frozenset())
+    stop = stop_words().get(detect_language(list(chain.from_iterable(words))) or "", frozenset())
     counts = Counter(texts)
+    lowered = [t.lower() for t in texts]
+    page = "\n".join(lowered)
+    found = zip(*(_found(pattern, texts, lowered, page) for pattern in (URL_LIKE, ELLIPSIS_END, COPYRIGHT)))
     rows = []
-    for i, (text, ws) in enumerate(zip(texts, words)):
-        body = LIST_MARKER.sub("", text, count=1)
+    for i, (text, ws, (has_url, has_ellipsis, has_copyright)) in enumerate(zip(texts, words, found)):
+        marker = LIST_MARKER.match(text)
+        body = text[marker.end() :] if marker else text
         tokens = text.split()
         nw = len(tokens)
-        capital = [t for t in tokens if t[:1].isalpha()]
+        initials = "".join(filter(str.isalpha, map(itemgetter(0), tokens)))  # of tokens that start with a letter
         ends = ends_sentence(body)
-        digits, alnum, spaces = char_counts(text)
+        digits, alnum, spaces, separators = char_counts(text)
         rows.append((
-            math.log1p(nw), math.log1p(len(text)), ends, LIST_MARKER.match(text) is not None,
+            math.log1p(nw), math.log1p(len(text)), ends, marker is not None,
             sum(map(stop.__contains__, ws)) / len(ws) if ws else 0.0,
-            sum(t[0].isupper() for t in capital) / len(capital) if capital else 0.0,
-            digits / len(text), URL_LIKE.search(text) is not None,
-            sum(map(text.count, SEPARATORS)) / nw, text.count(",") / nw, text.isupper(), nw < 3,
+            sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
+            digits / len(text), has_url,
+            separators / nw, text.count(",") / nw, text.isupper(), nw < 3,
             nw >= PROSE_MIN_WORDS and ends, i / max(1, n - 1), body[:1] in "\"“«'‘„", nw >= 25,
-            math.log(counts[text]), ELLIPSIS_END.search(text) is not None, text.rstrip().endswith(":"),
-            len(DATE_TOKEN.findall(text)) / nw, COPYRIGHT.search(text) is not None,
+            math.log(counts[text]), has_ellipsis, text.rstrip().endswith(":"),
+            len(DATE_TOKEN.findall(text)) / nw, has_copyright,
             (len(text) - alnum - spaces) / len(text),
         ))
     own = np.array(rows, dtype=np.float64).reshape(n, len(OWN))
     col = {name: own[:, j] for j, name in enumerate(OWN)}
     short, listed, prose = col["short"] > 0, col["list_marker"] > 0, col["prose"] > 0
-    before = lambda a: np.r_[0.0, a[:-1]] if n else a  # noqa: E731
-    after = lambda a: np.r_[a[1:], 0.0] if n else a  # noqa: E731
     p = prose.astype(np.float64)
-    between = np.minimum(np.maximum(before(p), before(before(p))), np.maximum(after(p), after(after(p))))
+    between = np.minimum(np.maximum(_shift(p, 1), _shift(p, 2)), np.maximum(_shift(p, -1), _shift(p, -2)))
     context = np.column_stack((
-        _run_lengths(listed), _run_lengths(short), between, before(col["ends_sentence"]), after(col["ends_sentence"]),
-        before(col["log_words"]), after(col["log_words"]), before(col["list_marker"]), after(col["list_marker"]),
-        between * short,
+        _run_lengths(listed), _run_lengths(short), between, _shift(col["ends_sentence"], 1),
+        _shift(col["ends_sentence"], -1), _shift(col["log_words"], 1), _shift(col["log_words"], -1),
+        _shift(col["list_marker"], 1), _shift(col["list_marker"], -1), between * short,
     )).reshape(n, len(NEIGHBOURS))
     return np.hstack((own, context))
 
 
-def char_counts(text: str) -> tuple[int, int, int]:
-    """How many characters of `text` are digits, letters or digits, and spaces (str.isdigit, isalnum,
-    isspace): the ASCII ones counted in bytes, the rest one by one.
+def _found(pattern: regex.Pattern, texts: list[str], lowered: list[str], page: str) -> list[bool]:
+    """Whether `pattern` occurs in each text, searched only where the text lower-cased (`lowered`;
+    `page` joins them by newlines) holds one of the substrings that every match holds (MUST_CONTAIN):
+    few pages and fewer units do."""
+    markers = MUST_CONTAIN[pattern]
+    if not any(map(page.__contains__, markers)):
+        return [False] * len(texts)
+    return [any(map(low.__contains__, markers)) and pattern.search(text) is not None for text, low in zip(texts, lowered)]
 
-    >>> char_counts("Jahr 2024: 12 Köpfe\u00a0!")
-    (6, 15, 4)
-    """
-    if text.isascii():
-        ascii_part, others = text.encode("ascii"), ""
+
+def _shift(values: np.ndarray, by: int) -> np.ndarray:
+    """`values` moved `by` places later in the page (earlier when negative), 0 where nothing moved in."""
+    out = np.zeros(len(values))
+    if by > 0:
+        out[by:] = values[: len(values) - by]
     else:
-        ascii_part, others = text.encode("ascii", "ignore"), "".join(NON_ASCII.findall(text))
-    n = len(ascii_part)
-    return (n - len(ascii_part.translate(None, ASCII_DIGITS)) + sum(map(str.isdigit, others)),
-            n - len(ascii_part.translate(None, ASCII_ALNUM)) + sum(map(str.isalnum, others)),
-            n - len(ascii_part.translate(None, ASCII_SPACES)) + sum(map(str.isspace, others)))
+        out[: len(values) + by] = values[-by:]
+    return out
+
+
+def char_counts(text: str) -> tuple[int, int, int, int]:
+    """How many characters of `text` are digits, letters or digits, spaces (str.isdigit, isalnum,
+    isspace) and SEPARATORS: counted in the UTF-8 bytes for ASCII characters (no other character's
+    bytes are below 128), one by one for the rest.
+
+    >>> char_counts("Jahr 2024: 12 Köpfe\u00a0| Rathaus » Fähre")
+    (6, 27, 7, 2)
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    classes = data.translate(BYTE_CLASS)
+    if text.isascii():
+        digits = classes.count(b"d")
+        return digits, digits + classes.count(b"a"), classes.count(b"s"), classes.count(b"p")
+    others = data.translate(None, ASCII).decode("utf-8", "surrogatepass")
+    digits = classes.count(b"d") + sum(map(str.isdigit, others))
+    return (digits, classes.count(b"d") + classes.count(b"a") + sum(map(str.isalnum, others)),
+            classes.count(b"s") + sum(map(str.isspace, others)),
+            classes.count(b"p") + sum(map(others.count, OTHER_SEPARATORS)))
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
