@@ -184,10 +184,11 @@ def _mojibake_reach_and_anchors(pattern: re.Pattern[str]) -> tuple[int, re.Patte
     tree = re._parser.parse(pattern.pattern, pattern.flags)
     _check_local(tree)
     reach = tree.getwidth()[1]
-    if len(tree.data) != 1 or tree.data[0][0] is not sre.BRANCH or reach >= sre.MAXREPEAT:
-        raise ImportError("ftfy's BADNESS_RE is no longer an alternation of bounded sequences")
+    if reach >= sre.MAXREPEAT:
+        raise ImportError("ftfy's BADNESS_RE has an unbounded repeat: looks_like_mojibake is not proven for it")
+    branches = tree.data[0][1][1] if len(tree.data) == 1 and tree.data[0][0] is sre.BRANCH else [tree]
     anchors: set[str] = set()
-    for branch in tree.data[0][1][1]:
+    for branch in branches:
         required = [chars for op, av in branch.data if (chars := _item_chars(op, av)) and min(chars) > "\x7f"]
         if not required:
             raise ImportError(f"ftfy's BADNESS_RE has an alternative without a non-ASCII character: {branch}")
