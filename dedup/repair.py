@@ -8,7 +8,7 @@ import re._constants as sre
 import re._parser
 import unicodedata
 
-from ftfy import TextFixerConfig, chardata, fix_text
+from ftfy import TextFixerConfig, chardata, fix_text, fixes
 from ftfy.badness import BADNESS_RE
 
 from .config import RepairMode
@@ -106,17 +106,21 @@ def fix_lines(lines: list[str], fixer: TextFixerConfig) -> str:
 
 
 def ftfy_leaves_alone(segment: str, fixer: TextFixerConfig) -> bool:
-    """True only where ftfy 6's source shows that `fix_text(segment, fixer)` is `segment`: each step of
-    its fix_and_explain acts on characters of _ftfy_triggers or on mojibake (is_bad), except the normal
-    form, checked here too. False means "ask ftfy", not "ftfy changes it".
+    """True only where ftfy 6's source shows that `fix_text(segment, fixer)` is `segment`. fix_text hands
+    each line to fix_and_explain, which stops once a pass changes nothing, and in one pass: unescape_html
+    needs an entity, fix_encoding returns text unchanged unless ftfy's is_bad finds mojibake in it,
+    every other fixer needs one of _ftfy_triggers's characters, and normalization a text not in its
+    normal form. False means "ask ftfy", not "ftfy changes it".
 
-    >>> ftfy_leaves_alone("Nato’s “open door” — Zürich, Москва\\n", CONSERVATIVE)
+    >>> ftfy_leaves_alone("Nato’s “open door” — Zürich, Москва, AT&T\\n", CONSERVATIVE)
     True
     >>> [ftfy_leaves_alone(s, CONSERVATIVE) for s in ["cafÃ©", "Tom &amp; Jerry", "\\x1b[31mred"]]
     [False, False, False]
     """
     if len(segment) > fixer.max_decode_length or segment.find("\n", 0, len(segment) - 1) >= 0:
         return False  # fix_text would cut it into segments of its own
+    if fixer.unescape_html and "&" in segment and fixes.HTML_ENTITY_RE.search(segment):
+        return False
     if _ftfy_triggers(fixer).search(segment):
         return False
     if fixer.normalization is not None and not unicodedata.is_normalized(fixer.normalization, segment):
@@ -126,12 +130,10 @@ def ftfy_leaves_alone(segment: str, fixer: TextFixerConfig) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def _ftfy_triggers(fixer: TextFixerConfig) -> re.Pattern[str]:
-    """The characters on which one of `fixer`'s steps acts whatever surrounds them: "&" (HTML entities),
-    the controls ftfy deletes (ESC, which starts every terminal escape, among them), C1 controls,
-    surrogates, and in aggressive configurations ligatures, width forms, curly quotes and odd line breaks."""
+    """The characters that `fixer`'s character fixers act on: the controls ftfy deletes, ESC (which
+    starts every terminal escape), C1 controls, surrogates, and in aggressive configurations ligatures,
+    width forms, curly quotes and odd line breaks."""
     chars = set()
-    if fixer.unescape_html:
-        chars.add("&")
     if fixer.remove_terminal_escapes:
         chars.add("\x1b")
     if fixer.fix_c1_controls:

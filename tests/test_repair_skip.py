@@ -142,7 +142,8 @@ def test_windows_apart_by_any_gap_agree_with_is_bad(parts: list[tuple[int, str]]
 
 
 CLEAN = ["Nato’s door is “open” — Stoltenberg said.", "Zürich, Kraków and São Paulo", "Москва — столица России.",
-         "Ελλάδα και Κύπρος", "人民日报。他走了。", "« Bonjour » à tous, 5 € et 3 £", "It’s 5′ tall … or so"]
+         "Ελλάδα και Κύπρος", "人民日报。他走了。", "« Bonjour » à tous, 5 € et 3 £", "It’s 5′ tall … or so",
+         "Risk & Compliance at AT&T, Q&A"]
 BROKEN = ["The cafÃ© is open", "Natoâ€™s top civilian post", "Москва".encode().decode("latin-1"), "Ã\xa0 la carte",
           "Tom &amp; Jerry", "\x1b[31mred\x1b[0m", "text\x01with a control", "\ud83d\udca9 surrogates",
           "price \x80 5"]
