@@ -244,6 +244,20 @@ def _char_class(chars: set[str]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
+def _check_ftfy_options(options: tuple[str, ...]) -> None:
+    """Raise unless ftfy's options are the ones ftfy_leaves_alone accounts for: a new one may be a step
+    it cannot prove idle, and guessing could change output silently."""
+    if options != FTFY_OPTIONS_PROVEN:
+        raise ImportError(f"ftfy's options {options} are not those ftfy_leaves_alone was proven for")
+
+
+# ftfy's TextFixerConfig fields as read from fix_and_explain in ftfy 6.3 (ftfy_leaves_alone's proof).
+FTFY_OPTIONS_PROVEN = (
+    "unescape_html", "remove_terminal_escapes", "fix_encoding", "restore_byte_a0", "replace_lossy_sequences",
+    "decode_inconsistent_utf8", "fix_c1_controls", "fix_latin_ligatures", "fix_character_width", "uncurl_quotes",
+    "fix_line_breaks", "fix_surrogates", "remove_control_chars", "normalization", "max_decode_length", "explain",
+)
+_check_ftfy_options(TextFixerConfig._fields)
 MOJIBAKE_REACH, MOJIBAKE_ANCHORS = _mojibake_reach_and_anchors(BADNESS_RE)
 
 

@@ -13,7 +13,7 @@ import unicodedata
 
 import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy-windows-125x" codecs)
 import pytest
-from ftfy import fix_text
+from ftfy import TextFixerConfig, fix_text
 from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from dedup.repair import (
     AGGRESSIVE,
     CONSERVATIVE,
+    FTFY_OPTIONS_PROVEN,
     MOJIBAKE_ANCHORS,
     MOJIBAKE_REACH,
+    _check_ftfy_options,
     _mojibake_reach_and_anchors,
     fix_lines,
     ftfy_leaves_alone,
@@ -32,7 +34,8 @@ from dedup.repair import (
 
 from conftest import SEEDS
 
-FIXERS = [CONSERVATIVE, AGGRESSIVE, CONSERVATIVE._replace(unescape_html=False)]
+# ours, ours once a "<" has turned entities off, and ftfy's defaults (line breaks fixed too)
+FIXERS = [CONSERVATIVE, AGGRESSIVE, CONSERVATIVE._replace(unescape_html=False), TextFixerConfig(explain=False)]
 WORDS = ["café", "naïve", "“quoted”", "it’s", "— and –", "Москва", "мир", "مرحبا", "Ελλάδα", "€5 ½", "Zürich",
          "हिन्दी", "ăâîșț", "…", "Œuvre", "señor", "日本語", "✔", "½°±"]
 CODECS = ["latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1253", "sloppy-windows-1257",
@@ -42,7 +45,7 @@ MOJIBAKE = sorted({w.encode("utf-8").decode(c, errors="ignore") for w in WORDS f
 SINGLES = list(
     "ÃÂÎÐØÙÑàâäéèêëìîïòóôöúùûüñçß’‘“”„‚—–…«»‹›€£¥¢₧°±²³¹µ¶§©®™•·¤¦¨¬¯¸ƒˆˇ˘˛˜†‡‰◊\ufffdªº×÷¼½¾√≈∂≠≤≥π"
     "│┌┐┘├┤┬┼═║╔╗▀▄█░▒▓ŒœŠšŸžāëвЂВГРСўΒΓΞΟβαоеа人日ＬﬁĲ\u0301\u00a0\u00ad\u200b\ufeff\u2028"
-) + ["\x80", "\x81", "\x8d", "\x9d", "\x01", "\x1b", "\x7f", "\x0c", "\ud83d", "\udca9", "&amp;", "&eacute;",
+) + ["\x80", "\x81", "\x85", "\x8d", "\x9d", "\x01", "\x1b", "\x7f", "\x0c", "\r", "\ud83d", "\udca9", "&amp;", "&eacute;",
      "&#x2019;", "<b>", "&"]
 ASCII_RUN = st.text(alphabet=st.sampled_from(list("abcxyzABCZ019 .,?!;-'\"")), max_size=12)
 PIECE = st.one_of(ASCII_RUN, st.sampled_from(SINGLES), st.sampled_from(MOJIBAKE), st.sampled_from(WORDS))
@@ -200,3 +203,9 @@ def test_the_anchors_and_reach_follow_the_pattern() -> None:
     assert reach == 3
     assert sorted(anchors.pattern.strip("[]")) == sorted("ÂÃØ€ü")  # € rather than the lowercase é
     assert _mojibake_reach_and_anchors(re.compile("é"))[0] == 1  # one alternative is an alternation too
+
+
+def test_an_ftfy_with_an_option_the_proof_does_not_know_is_refused() -> None:
+    _check_ftfy_options(TextFixerConfig._fields)
+    with pytest.raises(ImportError, match="not those"):
+        _check_ftfy_options(FTFY_OPTIONS_PROVEN + ("fix_new_thing",))
