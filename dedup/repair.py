@@ -38,7 +38,8 @@ ODD_SPACE_PATTERN = re.compile(SPACE_PATTERN.pattern + "|" + INVISIBLE_PATTERN.p
 # Line ends of every platform, so that line numbers count the way editors do.
 NEWLINE_PATTERN = re.compile(r"\r\n?")
 # What ftfy can change: a character outside printable ASCII (mojibake, controls, escapes) or an "&"
-# (HTML entities). A line without any is returned unchanged by ftfy, so the slow call is skipped.
+# (HTML entities). A line without any is returned unchanged by ftfy, so the slow call is skipped; one with
+# some goes to ftfy_leaves_alone, which clears most of the rest.
 NEEDS_FTFY_PATTERN = re.compile(r"[^\t\n\r\x20-\x7e]|&")
 
 
@@ -88,9 +89,9 @@ def _repair_round(lines: list[str], mode: RepairMode) -> list[str]:
 
 def fix_lines(lines: list[str], fixer: TextFixerConfig) -> str:
     """`fix_text("\\n".join(lines), fixer)`, calling ftfy only on the lines it could change. ftfy fixes a
-    text line by line (each with its line end) and changes nothing on a line of printable ASCII without
-    "&"; its one state across lines is followed here too: once a line holds "<", HTML entities are no
-    longer unescaped in "auto" mode.
+    text line by line (each with its line end), and a line it provably leaves alone (ftfy_leaves_alone)
+    is kept as it is; its one state across lines is followed here too: once a line holds "<", HTML
+    entities are no longer unescaped in "auto" mode.
 
     >>> fix_lines(["Plain words", "The cafÃ© is open.", "&lt;b&gt; tags <b>", "&amp; stays"], CONSERVATIVE)
     'Plain words\\nThe café is open.\\n&lt;b&gt; tags <b>\\n&amp; stays'
