@@ -106,6 +106,10 @@ def fix_lines(lines: list[str], fixer: TextFixerConfig) -> str:
     return "".join(out)
 
 
+class Unproven(Exception):
+    """The installed ftfy differs from the one ftfy_leaves_alone's proof was read from (6.3)."""
+
+
 def ftfy_leaves_alone(segment: str, fixer: TextFixerConfig) -> bool:
     """True only where ftfy 6's source shows that `fix_text(segment, fixer)` is `segment`. fix_text hands
     each line to fix_and_explain, which stops once a pass changes nothing, and in one pass: unescape_html
@@ -118,6 +122,8 @@ def ftfy_leaves_alone(segment: str, fixer: TextFixerConfig) -> bool:
     >>> [ftfy_leaves_alone(s, CONSERVATIVE) for s in ["cafÃ©", "Tom &amp; Jerry", "\\x1b[31mred"]]
     [False, False, False]
     """
+    if not SKIP_PROVEN:
+        return False
     if len(segment) > fixer.max_decode_length or segment.find("\n", 0, len(segment) - 1) >= 0:
         return False  # fix_text would cut it into segments of its own
     if fixer.unescape_html and "&" in segment and fixes.HTML_ENTITY_RE.search(segment):
@@ -148,7 +154,7 @@ def _ftfy_triggers(fixer: TextFixerConfig) -> re.Pattern[str]:
     if fixer.fix_character_width:
         chars.update(map(chr, chardata.WIDTH_MAP))
     if fixer.uncurl_quotes:
-        chars.update(_pattern_chars(chardata.SINGLE_QUOTE_RE) | _pattern_chars(chardata.DOUBLE_QUOTE_RE))
+        chars.update(QUOTE_CHARS)
     if fixer.fix_line_breaks:
         chars.update("\r\u2028\u2029\x85")
     return _char_class(chars)
@@ -165,6 +171,8 @@ def looks_like_mojibake(text: str) -> bool:
     >>> looks_like_mojibake("The cafÃ© is open"), looks_like_mojibake("The café is “open”")
     (True, False)
     """
+    if not SKIP_PROVEN:
+        return BADNESS_RE.search(text) is not None
     reach = MOJIBAKE_REACH
     start, end = 0, -1
     for anchor in MOJIBAKE_ANCHORS.finditer(text):
@@ -183,18 +191,18 @@ def _mojibake_reach_and_anchors(pattern: re.Pattern[str]) -> tuple[int, re.Patte
     common in clean text). Raises if `pattern` is not a plain alternation of character sequences that
     looks at nothing outside its match: the windowed search would not be exact."""
     if pattern.flags & (re.IGNORECASE | re.MULTILINE | re.DOTALL):
-        raise ImportError(f"ftfy's BADNESS_RE has flags {pattern.flags}: looks_like_mojibake is not proven for them")
+        raise Unproven(f"ftfy's BADNESS_RE has flags {pattern.flags}: looks_like_mojibake is not proven for them")
     tree = re._parser.parse(pattern.pattern, pattern.flags)
     _check_local(tree)
     reach = tree.getwidth()[1]
     if reach >= sre.MAXREPEAT:
-        raise ImportError("ftfy's BADNESS_RE has an unbounded repeat: looks_like_mojibake is not proven for it")
+        raise Unproven("ftfy's BADNESS_RE has an unbounded repeat: looks_like_mojibake is not proven for it")
     branches = tree.data[0][1][1] if len(tree.data) == 1 and tree.data[0][0] is sre.BRANCH else [tree]
     anchors: set[str] = set()
     for branch in branches:
         required = [chars for op, av in branch.data if (chars := _item_chars(op, av)) and min(chars) > "\x7f"]
         if not required:
-            raise ImportError(f"ftfy's BADNESS_RE has an alternative without a non-ASCII character: {branch}")
+            raise Unproven(f"ftfy's BADNESS_RE has an alternative without a non-ASCII character: {branch}")
         anchors |= min(required, key=lambda chars: (sum(c.islower() for c in chars), sum(c.isalpha() for c in chars), len(chars)))
     return reach, _char_class(anchors)
 
@@ -211,7 +219,7 @@ def _check_local(tree: re._parser.SubPattern) -> None:
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
             _check_local(av[2])
         elif op not in (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY) and (op, av) != (sre.AT, sre.AT_BEGINNING):
-            raise ImportError(f"ftfy's BADNESS_RE uses {op} {av}: looks_like_mojibake is not proven for it")
+            raise Unproven(f"ftfy's BADNESS_RE uses {op} {av}: looks_like_mojibake is not proven for it")
 
 
 def _item_chars(op: sre._NamedIntConstant, av: object) -> set[str] | None:
@@ -236,7 +244,7 @@ def _pattern_chars(pattern: re.Pattern[str]) -> set[str]:
     [(op, av)] = re._parser.parse(pattern.pattern, pattern.flags).data
     chars = _item_chars(op, av)
     if chars is None:
-        raise ImportError(f"ftfy's {pattern.pattern!r} is no longer a plain character class")
+        raise Unproven(f"ftfy's {pattern.pattern!r} is no longer a plain character class")
     return chars
 
 
@@ -249,7 +257,7 @@ def _check_ftfy_options(options: tuple[str, ...]) -> None:
     """Raise unless ftfy's options are the ones ftfy_leaves_alone accounts for: a new one may be a step
     it cannot prove idle, and guessing could change output silently."""
     if options != FTFY_OPTIONS_PROVEN:
-        raise ImportError(f"ftfy's options {options} are not those ftfy_leaves_alone was proven for")
+        raise Unproven(f"ftfy's options {options} are not those ftfy_leaves_alone was proven for")
 
 
 # ftfy's TextFixerConfig fields as read from fix_and_explain in ftfy 6.3 (ftfy_leaves_alone's proof).
@@ -258,8 +266,13 @@ FTFY_OPTIONS_PROVEN = (
     "decode_inconsistent_utf8", "fix_c1_controls", "fix_latin_ligatures", "fix_character_width", "uncurl_quotes",
     "fix_line_breaks", "fix_surrogates", "remove_control_chars", "normalization", "max_decode_length", "explain",
 )
-_check_ftfy_options(TextFixerConfig._fields)
-MOJIBAKE_REACH, MOJIBAKE_ANCHORS = _mojibake_reach_and_anchors(BADNESS_RE)
+try:
+    _check_ftfy_options(TextFixerConfig._fields)
+    MOJIBAKE_REACH, MOJIBAKE_ANCHORS = _mojibake_reach_and_anchors(BADNESS_RE)
+    QUOTE_CHARS = _pattern_chars(chardata.SINGLE_QUOTE_RE) | _pattern_chars(chardata.DOUBLE_QUOTE_RE)
+    SKIP_PROVEN = True
+except Unproven:  # another ftfy than the proof was read from: every line that is not plain ASCII goes to it
+    SKIP_PROVEN = False
 
 
 def normalise_spaces(line: str) -> str:

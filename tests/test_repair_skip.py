@@ -24,6 +24,7 @@ from dedup.repair import (
     FTFY_OPTIONS_PROVEN,
     MOJIBAKE_ANCHORS,
     MOJIBAKE_REACH,
+    Unproven,
     _check_ftfy_options,
     _mojibake_reach_and_anchors,
     fix_lines,
@@ -194,7 +195,7 @@ def test_real_mojibake_is_still_repaired() -> None:
          "unbounded", "negated class", "ignore case"],
 )
 def test_a_pattern_the_windows_cannot_prove_is_refused(pattern: str) -> None:
-    with pytest.raises(ImportError):
+    with pytest.raises(Unproven):
         _mojibake_reach_and_anchors(re.compile(pattern))
 
 
@@ -207,5 +208,14 @@ def test_the_anchors_and_reach_follow_the_pattern() -> None:
 
 def test_an_ftfy_with_an_option_the_proof_does_not_know_is_refused() -> None:
     _check_ftfy_options(TextFixerConfig._fields)
-    with pytest.raises(ImportError, match="not those"):
+    with pytest.raises(Unproven, match="not those"):
         _check_ftfy_options(FTFY_OPTIONS_PROVEN + ("fix_new_thing",))
+
+
+def test_an_unproven_ftfy_gets_every_line_that_is_not_plain_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another ftfy than the proof was read from does not stop dedup: the skip is off, output is ftfy's.
+    monkeypatch.setattr("dedup.repair.SKIP_PROVEN", False)
+    line = "Nato’s “open door” — Zürich"
+    assert not ftfy_leaves_alone(line, CONSERVATIVE)
+    assert looks_like_mojibake("The cafÃ© is open") and not looks_like_mojibake(line)
+    assert repair_lines([line, "The cafÃ© is open."]) == [line, "The café is open."]
