@@ -40,11 +40,27 @@ def normalise(text: str) -> str:
     return _normalised(text)
 
 
+# The punctuation outside ASCII that text in Latin script holds most (curly quotes, dashes, guillemets),
+# all separators: replaced by spaces, most such text is ASCII and takes the fast path below.
+COMMON_SEPARATORS = "\u2019\u2018\u201c\u201d\u2014\u2013\u00ab\u00bb"
+# For ASCII: letters lower-cased, digits kept, every other byte (the separators) a space.
+_ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32 for c in range(256))
+
+
 # Phase A normalises each sentence and paragraph several times (repeats, then fingerprints): remember
 # the latest results, per process.
 @lru_cache(maxsize=1 << 15)
 def _normalised(text: str) -> str:
-    return SEPARATOR_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).casefold()
+        for mark in COMMON_SEPARATORS:
+            if mark in text:
+                text = text.replace(mark, " ")
+        if not text.isascii():
+            return SEPARATOR_PATTERN.sub(" ", text).strip()
+    # ASCII (3x faster than the pattern): NFKC changes nothing, case folding is lower-casing, the
+    # separators are the bytes that are not letters or digits, and split() drops the spaces at the ends.
+    return b" ".join(text.encode("ascii").translate(_ASCII_WORDS).split()).decode("ascii")
 
 
 # A fact-bearing token: a number, or a capitalised word (a name) that does not open its sentence.
@@ -148,7 +164,9 @@ def _signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int
     mixed = fmix32(hashes)
     out = np.empty((num_perm, len(counts)), dtype=np.uint32)
     # Whole runs, about SHINGLES_PER_BLOCK shingles at a time: a (num_perm x shingles) block stays in
-    # cache, and each permutation's minimum is reduced along a contiguous row.
+    # cache, and each permutation's minimum is reduced along a contiguous row. Every block is computed
+    # into the same buffer: a fresh array of that size each time costs its page faults (1.4x slower).
+    buffer = np.empty((num_perm, SHINGLES_PER_BLOCK), dtype=np.uint32)
     first = 0
     while first < len(counts):
         last = max(int(np.searchsorted(offsets, offsets[first] + SHINGLES_PER_BLOCK, side="right")) - 1, first + 1)
@@ -156,16 +174,21 @@ def _signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int
         if stop - start > SHINGLES_PER_BLOCK:  # one run longer than a block (a huge paragraph): fold it in pieces
             low = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
             for piece in range(start, stop, SHINGLES_PER_BLOCK):
-                block = a * mixed[None, piece : min(stop, piece + SHINGLES_PER_BLOCK)]
-                block += b
+                block = _permuted(a, b, mixed[piece : min(stop, piece + SHINGLES_PER_BLOCK)], buffer)
                 np.minimum(low, block.min(axis=1), out=low)
             out[:, first] = low
         else:
-            block = a * mixed[None, start:stop]
-            block += b
+            block = _permuted(a, b, mixed[start:stop], buffer)
             out[:, first:last] = np.minimum.reduceat(block, offsets[first:last] - start, axis=1)
         first = last
     return np.ascontiguousarray(out.T)
+
+
+def _permuted(a: np.ndarray, b: np.ndarray, mixed: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """a * mixed + b (mod 2**32) for every permutation (row) and shingle (column), written into `buffer`."""
+    block = np.multiply(a, mixed[None, :], out=buffer[:, : len(mixed)])
+    block += b
+    return block
 
 
 def char_signatures(texts: list[str], size: int, num_perm: int, seed: int) -> np.ndarray:

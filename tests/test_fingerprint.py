@@ -3,6 +3,8 @@ datasketch's affine32 MinHash, LSH band keys, and the LSH parameters datasketch 
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
@@ -11,6 +13,8 @@ from hypothesis import strategies as st
 
 from dedup import DuplicateConfig
 from dedup.fingerprint import (
+    COMMON_SEPARATORS,
+    SEPARATOR_PATTERN,
     SHINGLES_PER_BLOCK,
     Fingerprints,
     band_keys,
@@ -23,7 +27,7 @@ from dedup.fingerprint import (
     signatures,
 )
 
-from conftest import SEEDS
+from conftest import SEEDS, SHARED
 
 CHUNK = SHINGLES_PER_BLOCK  # the number of shingles fingerprint.signatures processes at once
 
@@ -82,6 +86,45 @@ def test_normalise_keeps_words_and_letters_apart(a: str, b: str) -> None:
 
 def test_normalise_keeps_scripts_without_case() -> None:
     assert normalise("\u6211\u4eec\u5230\u4e86\u3002\u4ed6\u8d70\u4e86\u3002") == "\u6211\u4eec\u5230\u4e86 \u4ed6\u8d70\u4e86"
+
+
+def by_the_pattern(text: str) -> str:
+    """normalise by its definition alone (NFKC, case folding, the separator pattern): what the ASCII
+    fast path must equal."""
+    return SEPARATOR_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+# Text of the kinds phase A meets: ASCII, the punctuation the fast path replaces, accents precomposed
+# and combining, Cyrillic, CJK, full-width letters, ligatures, mojibake, odd spaces and controls.
+STYLED = st.lists(st.sampled_from([*"aZ09 .,'-_\t\n\x00\x7f~", *COMMON_SEPARATORS, "\u00e9", "e\u0301", "\u0130", "\u00df",
+                                   "\u0414", "\u0436", "\u6211", "\uff21", "\ufb01", "\u2026", "\u00c3\u00a9", "\u00a0",
+                                   "\u2028", "\u2019s", "\u00b4", "\u0338", "\U0001f600", "\u00bd", "\u2460"]),
+                   max_size=40).map("".join)
+
+
+def test_common_separators_are_separators() -> None:
+    assert all(SEPARATOR_PATTERN.fullmatch(mark) for mark in COMMON_SEPARATORS)
+
+
+def test_normalise_fast_path_equals_the_pattern_on_every_ascii_character() -> None:
+    every = "".join(map(chr, range(128)))
+    texts = [every, every[::-1], *(f"{chr(c)}Ab{chr(c)}{chr(c)}9 z{chr(c)}" for c in range(128))]
+    assert [normalise(t) for t in texts] == [by_the_pattern(t) for t in texts]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(STYLED, st.text(max_size=40)))
+def test_normalise_equals_the_pattern(text: str) -> None:
+    assert normalise(text) == by_the_pattern(text)
+
+
+def test_normalise_equals_the_pattern_on_real_text() -> None:
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    bench = SHARED / "eval" / "linebench-dev.jsonl"
+    if bench.exists():
+        lines += [line for line in bench.read_text(encoding="utf-8").splitlines()[:2000]]
+    assert any(not line.isascii() for line in lines) and any(line.isascii() for line in lines)
+    assert [normalise(line) for line in lines] == [by_the_pattern(line) for line in lines]
 
 
 def test_exact_key_is_stable_and_distinguishes() -> None:
