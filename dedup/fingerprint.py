@@ -40,8 +40,9 @@ def normalise(text: str) -> str:
     return _normalised(text)
 
 
-# The punctuation outside ASCII that text in Latin script holds most (curly quotes, dashes, guillemets),
-# all separators: replaced by spaces, most such text is ASCII and takes the fast path below.
+# The punctuation outside ASCII that text in Latin script holds most (curly quotes, dashes, guillemets):
+# separators that NFKC and case folding leave alone and that combine with nothing, so they may become
+# spaces first; most such text is then ASCII and takes the fast path below.
 COMMON_SEPARATORS = "\u2019\u2018\u201c\u201d\u2014\u2013\u00ab\u00bb"
 # For ASCII: letters lower-cased, digits kept, every other byte (the separators) a space.
 _ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32 for c in range(256))
@@ -52,15 +53,38 @@ _ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32
 @lru_cache(maxsize=1 << 15)
 def _normalised(text: str) -> str:
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).casefold()
         for mark in COMMON_SEPARATORS:
             if mark in text:
                 text = text.replace(mark, " ")
         if not text.isascii():
-            return SEPARATOR_PATTERN.sub(" ", text).strip()
+            text = unicodedata.normalize("NFKC", text).casefold()
+            if not text.isascii():
+                return SEPARATOR_PATTERN.sub(" ", text).strip()
     # ASCII (3x faster than the pattern): NFKC changes nothing, case folding is lower-casing, the
     # separators are the bytes that are not letters or digits, and split() drops the spaces at the ends.
     return b" ".join(text.encode("ascii").translate(_ASCII_WORDS).split()).decode("ascii")
+
+
+def normalised_sentences(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
+    """Each sentence of `text` as (start, end, normalised text, words in it, exact key): what repeated
+    sentences and fingerprints both compare.
+
+    >>> normalised_sentences("Mr. Smith left. He said “no”.")[1][2:4]
+    ('he said no', 3)
+    """
+    return _sentence_keys(text)
+
+
+# A document's lines are split and normalised sentence by sentence for repeats, and again, as one-line
+# paragraphs, for fingerprints: remember the latest results, per process.
+@lru_cache(maxsize=1 << 14)
+def _sentence_keys(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
+    out = []
+    for start, end in split_sentences(text):
+        norm = _normalised(text[start:end])
+        # normalise leaves single spaces between words and none at the ends
+        out.append((start, end, norm, norm.count(" ") + 1 if norm else 0, exact_key(norm)))
+    return tuple(out)
 
 
 # A fact-bearing token: a number, or a capitalised word (a name) that does not open its sentence.
@@ -346,9 +370,9 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
         norm = normalise(text)
         keys.append(exact_key(norm))
         eligible[i] = len(norm) >= dup.min_chars
-        spans = split_sentences(text)
-        sentence_keys.extend(exact_key(normalise(text[a:b])) for a, b in spans)
-        sentence_counts.append(len(spans))
+        sentences = _sentence_keys(text)
+        sentence_keys.extend(key for *_, key in sentences)
+        sentence_counts.append(len(sentences))
         if len(norm.split()) >= dup.min_words:
             sig_rows.append(len(signed))
             signed.append(norm)

@@ -43,26 +43,28 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
+    size = len(text)
     for match in BOUNDARY_PATTERN.finditer(text):
         end = match.end()
-        if end >= len(text) or not OPENER_PATTERN.match(text, end) or _after_abbreviation(text, match):
+        if end >= size or not OPENER_PATTERN.match(text, end):
             continue
-        sentence_end = end - (len(match.group()) - len(match.group().rstrip()))
-        spans.append((start, sentence_end))
+        found = match.group()
+        stop = found.rstrip()
+        if stop == "." and _after_abbreviation(text, match.start()):
+            continue
+        spans.append((start, end - (len(found) - len(stop))))
         start = end
-    if start < len(text) and text[start:].strip():
+    if start < size and text[start:].strip():
         spans.append((start, len(text.rstrip())))
     return tuple(spans)
 
 
-def _after_abbreviation(text: str, match: regex.Match[str]) -> bool:
-    """True when the boundary is a full stop right after an abbreviation or a one-letter initial."""
-    if match.group().rstrip() != ".":
+def _after_abbreviation(text: str, stop: int) -> bool:
+    """True when the full stop at `stop` follows an abbreviation or a one-letter initial."""
+    if stop == 0 or text[stop - 1].isspace():
         return False
-    word_start = match.start()
-    while word_start > 0 and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start : match.start()].lstrip("(\"'“‘").lower()
+    # the word before: back to the last space (str.rsplit's whitespace is str.isspace's)
+    word = text[:stop].rsplit(None, 1)[-1].lstrip("(\"'“‘").lower()
     return word in ABBREVIATIONS or INITIALS_PATTERN.fullmatch(word) is not None
 
 

@@ -23,9 +23,11 @@ from dedup.fingerprint import (
     fingerprint,
     lsh_params,
     normalise,
+    normalised_sentences,
     shingle_hashes,
     signatures,
 )
+from dedup.paragraphs import split_sentences
 
 from conftest import SEEDS, SHARED
 
@@ -102,8 +104,16 @@ STYLED = st.lists(st.sampled_from([*"aZ09 .,'-_\t\n\x00\x7f~", *COMMON_SEPARATOR
                    max_size=40).map("".join)
 
 
-def test_common_separators_are_separators() -> None:
-    assert all(SEPARATOR_PATTERN.fullmatch(mark) for mark in COMMON_SEPARATORS)
+def test_common_separators_may_become_spaces_before_nfkc() -> None:
+    # Separators that NFKC and case folding keep as they are, of combining class 0, and found in no
+    # character's canonical decomposition (so they compose with nothing), like the space: replacing one
+    # by a space before NFKC gives what replacing it after would.
+    inert = [*COMMON_SEPARATORS, " "]
+    assert all(SEPARATOR_PATTERN.fullmatch(mark) for mark in inert)
+    assert all(unicodedata.normalize("NFKC", m) == m == m.casefold() and unicodedata.combining(m) == 0 for m in inert)
+    codes = {f"{ord(m):04X}" for m in inert}
+    canonical = (unicodedata.decomposition(chr(c)) for c in range(0x110000))
+    assert not any(d and not d.startswith("<") and codes & set(d.split()) for d in canonical)
 
 
 def test_normalise_fast_path_equals_the_pattern_on_every_ascii_character() -> None:
@@ -125,6 +135,17 @@ def test_normalise_equals_the_pattern_on_real_text() -> None:
         lines += [line for line in bench.read_text(encoding="utf-8").splitlines()[:2000]]
     assert any(not line.isascii() for line in lines) and any(line.isascii() for line in lines)
     assert [normalise(line) for line in lines] == [by_the_pattern(line) for line in lines]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(STYLED, max_size=6).map(". ".join))
+def test_normalised_sentences_are_the_sentences_normalised(text: str) -> None:
+    expected = []
+    for a, b in split_sentences(text):
+        norm = by_the_pattern(text[a:b])
+        expected.append((a, b, norm, len(norm.split()), exact_key(norm)))
+    assert list(normalised_sentences(text)) == expected
+    assert fingerprint([text], DuplicateConfig()).sentences(0) == tuple(key for *_, key in expected)
 
 
 def test_exact_key_is_stable_and_distinguishes() -> None:
