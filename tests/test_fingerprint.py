@@ -125,7 +125,10 @@ def test_normalise_fast_path_equals_the_pattern_on_every_ascii_character() -> No
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(STYLED, st.text(max_size=40)))
 def test_normalise_equals_the_pattern(text: str) -> None:
-    assert normalise(text) == by_the_pattern(text)
+    norm = normalise(text)
+    assert norm == by_the_pattern(text)
+    # words are apart by single spaces, none at the ends: the spaces count the words
+    assert len(norm.split()) == (norm.count(" ") + 1 if norm else 0)
 
 
 def test_normalise_equals_the_pattern_on_real_text() -> None:
