@@ -87,6 +87,17 @@ def _sentence_keys(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
     return tuple(out)
 
 
+def normalise_by_sentence(text: str) -> str:
+    """normalise(text), from the text's sentences as `normalised_sentences` remembers them: what lies
+    between sentences is whitespace, which separates words and combines with nothing under NFKC, so the
+    normalised sentences joined by single spaces are the normalised text.
+
+    >>> normalise_by_sentence("Mr. Smith left.  He said \u201cno\u201d.")
+    'mr smith left he said no'
+    """
+    return " ".join([norm for _, _, norm, _, _ in _sentence_keys(text) if norm])
+
+
 def _words(normalised: str) -> int:
     """len(normalised.split()), faster: normalise leaves single spaces between words and none at the ends."""
     return normalised.count(" ") + 1 if normalised else 0
@@ -384,10 +395,10 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
     keys, sig_rows, signed, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
     eligible = np.zeros(len(texts), dtype=bool)
     for i, text in enumerate(texts):
-        norm = normalise(text)
+        sentences = _sentence_keys(text)
+        norm = normalise_by_sentence(text)
         keys.append(exact_key(norm))
         eligible[i] = len(norm) >= dup.min_chars
-        sentences = _sentence_keys(text)
         sentence_keys.extend(key for *_, key in sentences)
         sentence_counts.append(len(sentences))
         if _words(norm) >= dup.min_words:

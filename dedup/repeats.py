@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import regex
 
 from .boilerplate.engine import join_spans
-from .fingerprint import normalise, normalised_sentences
+from .fingerprint import normalise_by_sentence, normalised_sentences
 from .records import Line, Paragraph
 
 # A sentence cut short by a teaser or search snippet.
@@ -39,17 +39,16 @@ def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list
     kept_paragraphs: set[str] = set()
     for p in paragraphs:
         _drop(p, {}, min_words, repeats)  # repeats inside the paragraph
-        text = p.text
-        whole = normalise(text)
+        whole = normalise_by_sentence(p.text)
         if whole in kept_paragraphs:
             continue
-        if len(normalised_sentences(text)) == 1:
+        if len(normalised_sentences(p.text)) == 1:
             kept_paragraphs.add(whole)
             continue
         if _drop(p, first, min_words, repeats):
-            text = p.text
+            whole = normalise_by_sentence(p.text)
         if p.lines:
-            kept_paragraphs.add(normalise(text))
+            kept_paragraphs.add(whole)
     _drop_truncated(paragraphs, min_words, repeats)
     for p in paragraphs:
         p.lines = [line for line in p.lines if line.text]

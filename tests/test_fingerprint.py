@@ -23,6 +23,7 @@ from dedup.fingerprint import (
     fingerprint,
     lsh_params,
     normalise,
+    normalise_by_sentence,
     normalised_sentences,
     shingle_hashes,
     signatures,
@@ -149,6 +150,39 @@ def test_normalised_sentences_are_the_sentences_normalised(text: str) -> None:
         expected.append((a, b, norm, len(norm.split()), exact_key(norm)))
     assert list(normalised_sentences(text)) == expected
     assert fingerprint([text], DuplicateConfig()).sentences(0) == tuple(key for *_, key in expected)
+
+
+def test_whitespace_separates_words_and_combines_with_nothing() -> None:
+    # What normalise_by_sentence relies on: every character str.isspace() knows (the only thing between
+    # sentences) is a separator, NFKC makes it whitespace of class 0, and no character's canonical
+    # decomposition holds that whitespace, so nothing composes across it.
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    images = {ch for s in spaces for ch in unicodedata.normalize("NFKC", s)}
+    assert all(SEPARATOR_PATTERN.fullmatch(s) for s in spaces)
+    assert all(ch.isspace() and unicodedata.combining(ch) == 0 and ch.casefold() == ch for ch in images)
+    codes = {f"{ord(ch):04X}" for ch in images}
+    canonical = (unicodedata.decomposition(chr(c)) for c in range(0x110000))
+    assert not any(d and not d.startswith("<") and codes & set(d.split()) for d in canonical)
+
+
+SPACES = st.sampled_from([" ", "  ", "\n", "\t", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u2009", "\u1680"])
+
+
+# Sentences of styled text, each after a stop and whitespace of some kind, then maybe a combining mark.
+SENTENCES = st.lists(st.tuples(STYLED, st.sampled_from(["", ".", "!", "\u3002", "\u2026"]), SPACES,
+                               st.sampled_from(["", "\u0301", "\u0338", "A", "\u201c"])), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(SENTENCES.map(lambda parts: "".join("".join(part) for part in parts)), st.text(max_size=80)))
+def test_normalise_by_sentence_equals_normalise(text: str) -> None:
+    assert normalise_by_sentence(text) == normalise(text)
+
+
+def test_normalise_by_sentence_equals_normalise_on_real_text() -> None:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    texts += [line for text in texts for line in text.splitlines()]
+    assert [normalise_by_sentence(t) for t in texts] == [normalise(t) for t in texts]
 
 
 def test_exact_key_is_stable_and_distinguishes() -> None:
