@@ -9,6 +9,7 @@ import regex
 
 from .boilerplate.engine import join_spans
 from .fingerprint import normalise_by_sentence, normalised_sentences
+from .paragraphs import split_sentences
 from .records import Line, Paragraph
 
 # A sentence cut short by a teaser or search snippet.
@@ -93,5 +94,5 @@ def _drop_truncated(paragraphs: list[Paragraph], min_words: int, repeats: list[R
 
 
 def _remove_sentence(line: Line, text: str) -> None:
-    spans = normalised_sentences(line.text)
-    line.text = join_spans(line.text, [(a, b) for a, b, *_ in spans if line.text[a:b] != text])
+    spans = split_sentences(line.text)
+    line.text = join_spans(line.text, [(a, b) for a, b in spans if line.text[a:b] != text])
