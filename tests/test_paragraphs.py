@@ -4,6 +4,7 @@ by blank-line block, by line, or automatically (hard-wrapped blocks stay whole).
 from __future__ import annotations
 
 import pytest
+import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -272,6 +273,25 @@ def test_seed_002_paragraphs_are_its_lines() -> None:
     paragraphs = split_paragraphs(lines)
     assert [p.first_line for p in paragraphs] == [line.number for line in lines if line.text]
     assert all(len(p.lines) == 1 for p in paragraphs)
+
+
+# ends_sentence as first written: a pattern searched through the line.
+SENTENCE_END_PATTERN = regex.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
+ENDINGS = st.sampled_from([*".!?…。！？:;", *"\"'”’»)]", "a", "Word", " ", "\n", "\r", "\u2028", "-", ",", "(", "\u201c"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(ENDINGS, max_size=12).map("".join), st.text(max_size=30)))
+@example("He said: \u201cNo.\u201d\n")
+@example(".\n\n")
+def test_ends_sentence_equals_the_pattern(text: str) -> None:
+    assert ends_sentence(text) == (SENTENCE_END_PATTERN.search(text) is not None)
+
+
+def test_ends_sentence_equals_the_pattern_on_the_seeds() -> None:
+    lines = _seed_lines()
+    assert [ends_sentence(line) for line in lines] == [SENTENCE_END_PATTERN.search(line) is not None for line in lines]
+    assert 0 < sum(map(ends_sentence, lines)) < len(lines)
 
 
 def test_ends_sentence() -> None:
