@@ -40,10 +40,11 @@ def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list
     kept_paragraphs: set[str] = set()
     for p in paragraphs:
         _drop(p, {}, min_words, repeats)  # repeats inside the paragraph
-        whole = normalise_by_sentence(p.text)
+        text = p.text
+        whole = normalise_by_sentence(text)
         if whole in kept_paragraphs:
             continue
-        if len(normalised_sentences(p.text)) == 1:
+        if len(normalised_sentences(text)) == 1:
             kept_paragraphs.add(whole)
             continue
         if _drop(p, first, min_words, repeats):
