@@ -48,8 +48,8 @@ COMMON_SEPARATORS = "\u2019\u2018\u201c\u201d\u2014\u2013\u00ab\u00bb"
 _ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32 for c in range(256))
 
 
-# Phase A normalises each sentence and paragraph several times (repeats, then fingerprints): remember
-# the latest results, per process.
+# The same sentences recur in many lines and documents (teasers, quotes, prompts): remember the latest
+# results, per process.
 @lru_cache(maxsize=1 << 15)
 def _normalised(text: str) -> str:
     if not text.isascii():
