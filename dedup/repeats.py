@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import regex
 
 from .boilerplate.engine import join_spans
-from .fingerprint import normalise
+from .fingerprint import normalise_by_sentence, normalised_sentences
 from .paragraphs import split_sentences
 from .records import Line, Paragraph
 
@@ -40,15 +40,17 @@ def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list
     kept_paragraphs: set[str] = set()
     for p in paragraphs:
         _drop(p, {}, min_words, repeats)  # repeats inside the paragraph
-        whole = normalise(p.text)
+        text = p.text
+        whole = normalise_by_sentence(text)
         if whole in kept_paragraphs:
             continue
-        if len(split_sentences(p.text)) == 1:
+        if len(normalised_sentences(text)) == 1:
             kept_paragraphs.add(whole)
             continue
-        _drop(p, first, min_words, repeats)
+        if _drop(p, first, min_words, repeats):
+            whole = normalise_by_sentence(p.text)
         if p.lines:
-            kept_paragraphs.add(normalise(p.text))
+            kept_paragraphs.add(whole)
     _drop_truncated(paragraphs, min_words, repeats)
     for p in paragraphs:
         p.lines = [line for line in p.lines if line.text]
@@ -56,34 +58,37 @@ def drop_repeated_sentences(paragraphs: list[Paragraph], min_words: int) -> list
     return repeats
 
 
-def _drop(p: Paragraph, seen: dict[str, int], min_words: int, repeats: list[Repeat]) -> None:
-    """Drop from `p` every long-enough sentence already in `seen`; add the others to `seen`."""
+def _drop(p: Paragraph, seen: dict[str, int], min_words: int, repeats: list[Repeat]) -> bool:
+    """Drop from `p` every long-enough sentence already in `seen`; add the others to `seen`. True when
+    something went."""
+    dropped = False
     for line in p.lines:
-        spans = split_sentences(line.text)
+        sentences = normalised_sentences(line.text)
         kept: list[tuple[int, int]] = []
-        for start, end in spans:
-            text = line.text[start:end]
-            key = normalise(text)
-            if len(key.split()) >= min_words:
+        for start, end, key, words, _ in sentences:
+            if words >= min_words:
                 if key in seen:
-                    repeats.append(Repeat(line.number, text, seen[key]))
+                    repeats.append(Repeat(line.number, line.text[start:end], seen[key]))
                     continue
                 seen[key] = line.number
             kept.append((start, end))
-        if len(kept) < len(spans):
+        if len(kept) < len(sentences):
             line.text = join_spans(line.text, kept)
-    p.lines = [line for line in p.lines if line.text]
+            dropped = True
+    if dropped:
+        p.lines = [line for line in p.lines if line.text]
+    return dropped
 
 
 def _drop_truncated(paragraphs: list[Paragraph], min_words: int, repeats: list[Repeat]) -> None:
     """Drop each truncated sentence whose words begin another sentence of the document."""
-    sentences = [(line, line.text[a:b]) for p in paragraphs for line in p.lines for a, b in split_sentences(line.text)]
-    keys = [normalise(text) for _, text in sentences]
-    for i, (line, text) in enumerate(sentences):
-        if not TRUNCATED_PATTERN.search(text) or len(keys[i].split()) < min_words:
+    sentences = [(line, line.text[a:b], key, words) for p in paragraphs for line in p.lines
+                 for a, b, key, words, _ in normalised_sentences(line.text)]
+    for i, (line, text, key, words) in enumerate(sentences):
+        if words < min_words or not TRUNCATED_PATTERN.search(text):
             continue
-        prefix = keys[i] + " "
-        full = next((j for j, key in enumerate(keys) if j != i and key.startswith(prefix)), None)
+        prefix = key + " "
+        full = next((j for j, other in enumerate(sentences) if j != i and other[2].startswith(prefix)), None)
         if full is not None:
             repeats.append(Repeat(line.number, text, sentences[full][0].number))
             _remove_sentence(line, text)

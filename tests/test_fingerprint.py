@@ -3,6 +3,8 @@ datasketch's affine32 MinHash, LSH band keys, and the LSH parameters datasketch 
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
@@ -11,6 +13,8 @@ from hypothesis import strategies as st
 
 from dedup import DuplicateConfig
 from dedup.fingerprint import (
+    COMMON_SEPARATORS,
+    SEPARATOR_PATTERN,
     SHINGLES_PER_BLOCK,
     Fingerprints,
     band_keys,
@@ -19,11 +23,14 @@ from dedup.fingerprint import (
     fingerprint,
     lsh_params,
     normalise,
+    normalise_by_sentence,
+    normalised_sentences,
     shingle_hashes,
     signatures,
 )
+from dedup.paragraphs import split_sentences
 
-from conftest import SEEDS
+from conftest import SEEDS, SHARED
 
 CHUNK = SHINGLES_PER_BLOCK  # the number of shingles fingerprint.signatures processes at once
 
@@ -82,6 +89,100 @@ def test_normalise_keeps_words_and_letters_apart(a: str, b: str) -> None:
 
 def test_normalise_keeps_scripts_without_case() -> None:
     assert normalise("\u6211\u4eec\u5230\u4e86\u3002\u4ed6\u8d70\u4e86\u3002") == "\u6211\u4eec\u5230\u4e86 \u4ed6\u8d70\u4e86"
+
+
+def by_the_pattern(text: str) -> str:
+    """normalise by its definition alone (NFKC, case folding, the separator pattern): what the ASCII
+    fast path must equal."""
+    return SEPARATOR_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+# Text of the kinds phase A meets: ASCII, the punctuation the fast path replaces, accents precomposed
+# and combining, Cyrillic, CJK, full-width letters, ligatures, mojibake, odd spaces and controls.
+STYLED = st.lists(st.sampled_from([*"aZ09 .,'-_\t\n\x00\x7f~", *COMMON_SEPARATORS, "\u00e9", "e\u0301", "\u0130", "\u00df",
+                                   "\u0414", "\u0436", "\u6211", "\uff21", "\ufb01", "\u2026", "\u00c3\u00a9", "\u00a0",
+                                   "\u2028", "\u2019s", "\u00b4", "\u0338", "\U0001f600", "\u00bd", "\u2460"]),
+                   max_size=40).map("".join)
+
+
+def test_common_separators_may_become_spaces_before_nfkc() -> None:
+    # Separators that NFKC and case folding keep as they are, of combining class 0, and found in no
+    # character's canonical decomposition (so they compose with nothing), like the space: replacing one
+    # by a space before NFKC gives what replacing it after would.
+    inert = [*COMMON_SEPARATORS, " "]
+    assert all(SEPARATOR_PATTERN.fullmatch(mark) for mark in inert)
+    assert all(unicodedata.normalize("NFKC", m) == m == m.casefold() and unicodedata.combining(m) == 0 for m in inert)
+    codes = {f"{ord(m):04X}" for m in inert}
+    canonical = (unicodedata.decomposition(chr(c)) for c in range(0x110000))
+    assert not any(d and not d.startswith("<") and codes & set(d.split()) for d in canonical)
+
+
+def test_normalise_fast_path_equals_the_pattern_on_every_ascii_character() -> None:
+    every = "".join(map(chr, range(128)))
+    texts = [every, every[::-1], *(f"{chr(c)}Ab{chr(c)}{chr(c)}9 z{chr(c)}" for c in range(128))]
+    assert [normalise(t) for t in texts] == [by_the_pattern(t) for t in texts]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(STYLED, st.text(max_size=40)))
+def test_normalise_equals_the_pattern(text: str) -> None:
+    norm = normalise(text)
+    assert norm == by_the_pattern(text)
+    # words are apart by single spaces, none at the ends: the spaces count the words
+    assert len(norm.split()) == (norm.count(" ") + 1 if norm else 0)
+
+
+def test_normalise_equals_the_pattern_on_real_text() -> None:
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    bench = SHARED / "eval" / "linebench-dev.jsonl"
+    if bench.exists():
+        lines += [line for line in bench.read_text(encoding="utf-8").splitlines()[:2000]]
+    assert any(not line.isascii() for line in lines) and any(line.isascii() for line in lines)
+    assert [normalise(line) for line in lines] == [by_the_pattern(line) for line in lines]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(STYLED, max_size=6).map(". ".join))
+def test_normalised_sentences_are_the_sentences_normalised(text: str) -> None:
+    expected = []
+    for a, b in split_sentences(text):
+        norm = by_the_pattern(text[a:b])
+        expected.append((a, b, norm, len(norm.split()), exact_key(norm)))
+    assert list(normalised_sentences(text)) == expected
+    assert fingerprint([text], DuplicateConfig()).sentences(0) == tuple(key for *_, key in expected)
+
+
+def test_whitespace_separates_words_and_combines_with_nothing() -> None:
+    # What normalise_by_sentence relies on: every character str.isspace() knows (the only thing between
+    # sentences) is a separator, NFKC makes it whitespace of class 0, and no character's canonical
+    # decomposition holds that whitespace, so nothing composes across it.
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    images = {ch for s in spaces for ch in unicodedata.normalize("NFKC", s)}
+    assert all(SEPARATOR_PATTERN.fullmatch(s) for s in spaces)
+    assert all(ch.isspace() and unicodedata.combining(ch) == 0 and ch.casefold() == ch for ch in images)
+    codes = {f"{ord(ch):04X}" for ch in images}
+    canonical = (unicodedata.decomposition(chr(c)) for c in range(0x110000))
+    assert not any(d and not d.startswith("<") and codes & set(d.split()) for d in canonical)
+
+
+SPACES = st.sampled_from([" ", "  ", "\n", "\t", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u2009", "\u1680"])
+
+
+# Sentences of styled text, each after a stop and whitespace of some kind, then maybe a combining mark.
+SENTENCES = st.lists(st.tuples(STYLED, st.sampled_from(["", ".", "!", "\u3002", "\u2026"]), SPACES,
+                               st.sampled_from(["", "\u0301", "\u0338", "A", "\u201c"])), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(SENTENCES.map(lambda parts: "".join("".join(part) for part in parts)), st.text(max_size=80)))
+def test_normalise_by_sentence_equals_normalise(text: str) -> None:
+    assert normalise_by_sentence(text) == normalise(text)
+
+
+def test_normalise_by_sentence_equals_normalise_on_real_text() -> None:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    texts += [line for text in texts for line in text.splitlines()]
+    assert [normalise_by_sentence(t) for t in texts] == [normalise(t) for t in texts]
 
 
 def test_exact_key_is_stable_and_distinguishes() -> None:

@@ -4,11 +4,21 @@ by blank-line block, by line, or automatically (hard-wrapped blocks stay whole).
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+import regex
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dedup import clean_text
-from dedup.paragraphs import ends_sentence, join_paragraphs, split_paragraphs, split_sentences
+from dedup.paragraphs import (
+    ABBREVIATIONS,
+    BOUNDARY_PATTERN,
+    INITIALS_PATTERN,
+    OPENER_PATTERN,
+    ends_sentence,
+    join_paragraphs,
+    split_paragraphs,
+    split_sentences,
+)
 from dedup.records import Line
 
 from conftest import SEEDS
@@ -128,6 +138,48 @@ def test_other_boundaries(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
 
 
+def plain_split(text: str) -> list[tuple[int, int]]:
+    """split_sentences as first written: the word before a full stop found by walking back one
+    character at a time."""
+    spans, start = [], 0
+    for match in BOUNDARY_PATTERN.finditer(text):
+        end = match.end()
+        if end >= len(text) or not OPENER_PATTERN.match(text, end):
+            continue
+        if match.group().rstrip() == ".":
+            word_start = match.start()
+            while word_start > 0 and not text[word_start - 1].isspace():
+                word_start -= 1
+            word = text[word_start : match.start()].lstrip("(\"'“‘").lower()
+            if word in ABBREVIATIONS or INITIALS_PATTERN.fullmatch(word) is not None:
+                continue
+        spans.append((start, end - (len(match.group()) - len(match.group().rstrip()))))
+        start = end
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+# Abbreviations, initials, quotes and brackets before a stop, spaces of every kind (str.isspace's, some
+# of which the boundary pattern's \s does not know), CJK stops, openers of several scripts.
+PIECES = st.sampled_from(["Mr", "e.g", "U", "S", "i.e", "word", "Word", "3", "(", "\"", "\u201c", "\u2018", ".", ". ", "!", "?",
+                          "\u2026", "\u3002", " ", "  ", "\t", "\n", "\x1c", "\x85", "\u00a0", "\u2028", "\u3000", "\u0416", "\u6211"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(PIECES, max_size=40).map("".join), st.text(max_size=80)))
+@example("They met\tMr. Smith there. Then left.")
+@example("A\u00a0Dr. Who came.\u2028U. S. troops too. (e.g. Word.) End.")
+@example("\u3000i.e. Ok. \x1cSt. Paul. x\x85U. Done.")
+def test_split_sentences_equals_the_plain_walk(text: str) -> None:
+    assert split_sentences(text) == plain_split(text)
+
+
+def test_split_sentences_equals_the_plain_walk_on_the_seeds() -> None:
+    lines = _seed_lines()
+    assert [split_sentences(line) for line in lines] == [plain_split(line) for line in lines]
+
+
 def _seed_lines() -> list[str]:
     return [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n")]
 
@@ -221,6 +273,25 @@ def test_seed_002_paragraphs_are_its_lines() -> None:
     paragraphs = split_paragraphs(lines)
     assert [p.first_line for p in paragraphs] == [line.number for line in lines if line.text]
     assert all(len(p.lines) == 1 for p in paragraphs)
+
+
+# ends_sentence as first written: a pattern searched through the line.
+SENTENCE_END_PATTERN = regex.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
+ENDINGS = st.sampled_from([*".!?…。！？:;", *"\"'”’»)]", "a", "Word", " ", "\n", "\r", "\u2028", "-", ",", "(", "\u201c"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(ENDINGS, max_size=12).map("".join), st.text(max_size=30)))
+@example("He said: \u201cNo.\u201d\n")
+@example(".\n\n")
+def test_ends_sentence_equals_the_pattern(text: str) -> None:
+    assert ends_sentence(text) == (SENTENCE_END_PATTERN.search(text) is not None)
+
+
+def test_ends_sentence_equals_the_pattern_on_the_seeds() -> None:
+    lines = _seed_lines()
+    assert [ends_sentence(line) for line in lines] == [SENTENCE_END_PATTERN.search(line) is not None for line in lines]
+    assert 0 < sum(map(ends_sentence, lines)) < len(lines)
 
 
 def test_ends_sentence() -> None:
