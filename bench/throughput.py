@@ -55,7 +55,7 @@ from dedup.boilerplate.context import judge  # noqa: E402
 from dedup.corpus import Source, atomic_writer, json_line, read_source  # noqa: E402
 from dedup.fingerprint import lsh_params  # noqa: E402
 from dedup.paragraphs import split_paragraphs  # noqa: E402
-from dedup.pipeline import Preparer, cluster_corpus, fingerprint  # noqa: E402
+from dedup.pipeline import CHUNK_DOCUMENTS, Preparer, cluster_corpus, fingerprint  # noqa: E402
 from dedup.records import Line  # noqa: E402
 from dedup.repair import repair_lines, split_lines  # noqa: E402
 from dedup.repeats import drop_repeated_sentences  # noqa: E402
@@ -69,7 +69,6 @@ PEERS = {  # name: (script, slow, what it does)
 PEER_PACKAGES = ("datatrove", "text-dedup", "rensa", "datasketch", "spacy", "ftfy")
 DEFAULT_PEERS_PYTHON = os.environ.get("DEDUP_BENCH_PEERS_PYTHON", "/work/venv-peers/bin/python")
 STAGES = ("read", "repair", "strip", "context", "paragraphs", "fingerprint", "write", "cluster")
-BATCH_DOCUMENTS = 256
 DEDUP_MAIN = "import sys; from dedup.cli import main; sys.exit(main())"
 
 
@@ -195,10 +194,11 @@ def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]
     with atomic_writer(work / "stages.jsonl") as handle:
         while True:
             t0 = clock()
-            batch = list(islice(documents, BATCH_DOCUMENTS))
+            batch = list(islice(documents, CHUNK_DOCUMENTS))
             times["read"] += clock() - t0
             if not batch:
                 break
+            texts_of_batch: list[str] = []
             for doc in batch:
                 t0 = clock()
                 texts = repair_lines(split_lines(doc.text), config.repair.repair)
@@ -213,16 +213,17 @@ def measure_stages(corpus: Corpus, config: DedupConfig, work: Path) -> list[Row]
                 drop_repeated_sentences(paragraphs, dup.min_sentence_words)
                 paragraphs = [p for p in paragraphs if p.lines]
                 t3 = clock()
-                prints.append(fingerprint([p.text for p in paragraphs], dup))
-                t4 = clock()
+                texts_of_batch.extend(p.text for p in paragraphs)
                 handle.write(json_line(doc.fields or {}, "text", "\n".join(p.text for p in paragraphs)))
-                t5 = clock()
+                t4 = clock()
                 times["repair"] += t1 - t0
                 times["strip"] += t2 - t1
                 times["context"] += t_context - t_split
                 times["paragraphs"] += t3 - t2 - (t_context - t_split)
-                times["fingerprint"] += t4 - t3
-                times["write"] += t5 - t4
+                times["write"] += t4 - t3
+            t0 = clock()
+            prints.append(fingerprint(texts_of_batch, dup))  # one call a batch, as prepare_chunk makes it
+            times["fingerprint"] += clock() - t0
     t0 = clock()
     cluster_corpus(prints, config)
     times["cluster"] += clock() - t0
