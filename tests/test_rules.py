@@ -451,6 +451,40 @@ def test_a_twin_makes_every_rule_a_candidate() -> None:
     assert BY_ID["navigation.skip_link"] in group.candidates("SKIP TO CONTENT")
 
 
+def test_lower_keeps_the_tokens_of_a_text_apart_for_every_code_point() -> None:
+    """What the LiteralIndex relies on to look for a literal's key token by token: lower() maps a space
+    to itself and anything else to no space, so text.lower() splits into the lowered tokens of text."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert all(c.lower() == c for c in chars if c.isspace())
+    assert not [c for c in chars if not c.isspace() and any(x.isspace() for x in c.lower())]
+
+
+def _unindexed(stripper: Stripper) -> Stripper:
+    """The same rules with a literal index that names every rule for every text: each rule that can
+    match a text's length is tried (the slow path the index must agree with)."""
+    stripper.literals.found = lambda text: stripper.literals.every  # type: ignore[method-assign]
+    return stripper
+
+
+WORDS = sorted({w for r in RULES for x in (*r.match, *r.no_match) for w in x.split()}
+               | {"the", "of", "said", "2024", "\u00a9", "\u0130", "\u0131", "\u017f", "\u212a", "Ã©", "â€™", "Ã¼ber",
+                  "café", "Zürich", "ÉTÉ", "—", "-", ".", ":", "|", ">", "»", "(c)", "&lt;b&gt;"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join), min_size=1, max_size=8),
+       st.sampled_from([str, str.upper, str.lower, str.title]))
+def test_stripping_with_the_index_is_stripping_without_it(texts: list[str], case) -> None:
+    lines = [Line(n, case(t)) for n, t in enumerate(texts, 1)]
+    assert Stripper(RULES).strip_lines(lines) == _unindexed(Stripper(RULES)).strip_lines(lines)
+
+
+def test_stripping_real_lines_with_the_index_is_stripping_without_it() -> None:
+    lines = [Line(n, t) for n, t in enumerate(RULE_TEXTS[:3000], 1)]
+    fast, slow = Stripper(RULES).strip_lines(lines), _unindexed(Stripper(RULES)).strip_lines(lines)
+    assert fast == slow and len(fast[1]) > 300  # many rules fire on these lines
+
+
 @pytest.mark.parametrize(("pattern", "exact", "folded", "sets", "longest"), [
     (r"(?i)skip to (?:main )?content", (), ("skip to ",), (), 20),
     (r"(?x) By\ \p{Lu}\w+ (?:\ \p{Lu}\w+)?", ("By ",), (), (), None),
