@@ -317,6 +317,15 @@ def test_user_rule_file_loads_and_applies(tmp_path: Path) -> None:
     assert [(h.line, h.rule) for h in hits] == [(1, "local.station_promo")]
 
 
+def test_a_rule_file_is_compiled_once_and_again_when_edited(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_RULE)
+    (first,) = load_rule_file(path)
+    assert load_rule_file(path)[0] is first and load_rules((str(path),))[-1] is first  # not compiled again
+    write(tmp_path, GOOD_RULE.replace("local.station_promo", "local.station_ad"))
+    (edited,) = load_rule_file(path)
+    assert edited.id == "local.station_ad" and edited.find("Listen live on 101.5 FM") == (0, 23)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [

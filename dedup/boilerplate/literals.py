@@ -145,6 +145,12 @@ class LiteralIndex:
         return mask
 
 
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """The function words of every language in stopwords.toml."""
+    return frozenset().union(*stop_words().values())
+
+
 def literal_key(literal: str) -> tuple[str, int]:
     """The piece of a literal between spaces that a token must hold, and where: 0 anywhere, 1 at its
     start, 2 at its end, 3 as the whole token. The longest piece wins, a space beside it counting as two
@@ -153,7 +159,7 @@ def literal_key(literal: str) -> tuple[str, int]:
     >>> literal_key(" a comment"), literal_key("share your "), literal_key(" to "), literal_key("(c)")
     (('comment', 1), ('share', 2), ('to', 3), ('(c)', 0))
     """
-    common = set().union(*stop_words().values())
+    common = function_words()
     best: tuple[int, str, int] | None = None
     for match in re.finditer(r"\S+", literal):
         place = (match.start() > 0) + 2 * (match.end() < len(literal))
@@ -171,9 +177,14 @@ class RuleIndex:
 
     def __init__(self, needs: list[Needs | None], whole: bool) -> None:
         self.whole = whole
-        fit = lambda need, n: not whole or need is None or need.longest is None or need.longest >= n  # noqa: E731
         # fits[n]: the rules that can match a whole text of n characters (MAX_MATCH_CHARS bounds them all).
-        self.fits = [sum(1 << i for i, need in enumerate(needs) if fit(need, n)) for n in range(MAX_MATCH_CHARS + 1)]
+        longest = [MAX_MATCH_CHARS if not whole or need is None or need.longest is None else min(need.longest, MAX_MATCH_CHARS)
+                   for need in needs]
+        self.fits = [0] * (MAX_MATCH_CHARS + 1)
+        for i, n in enumerate(longest):
+            self.fits[n] |= 1 << i
+        for n in range(MAX_MATCH_CHARS - 1, -1, -1):
+            self.fits[n] |= self.fits[n + 1]
         owners: dict[str, int] = {}
         for i, need in enumerate(needs):
             for s in need.sets if need is not None else ():
