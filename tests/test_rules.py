@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dedup.boilerplate import Rule, Stripper, builtin_rules, load_rule_file, load_rules
@@ -503,14 +503,38 @@ def test_stripping_real_lines_with_the_index_is_stripping_without_it() -> None:
     (r"(?i)© \d{4}", (), ("© ",), (), 6),  # a sign without case is looked for as it is
     (r"(?xi) foo \# bar  # a comment", (), ("foo#bar",), (), 7),
     (r"(?=\d)Reuters|AP(?!\w)", ("AP", "Reuters"), (), (), 7),
-    (r"(?=[^\n]{0,50}\d{4})\w+(?:\ \w+){0,3}", (), (), (r"(?:\d)",), None),  # what a lookahead requires
-    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters
+    (r"(?=[^\n]{0,50}\d{4})\w+(?:\ \w+){0,3}", (), (), (r"(?:\d)" * 4,), None),  # what a lookahead requires
+    (r"\d{1,2}:\d{2}\s?[ap]m", (), (), (r"(?:\d):(?:\d)(?:\d)",), 8),  # a chain: from a repeat's last copy on
+    (r"(?i)[a-z]\d-|\d\.", (), (), (r"(?i:[a-z])(?i:\d)(?i:\-)", r"(?i:\d)(?i:\.)"), 3),  # a chain over a one-letter literal
+    (r"(?s)\d.\d|x?\d{9}", (), (), (r"(?:\d)", r"(?:\d)" * 8), 10),  # `.` breaks a chain; a long repeat is cut
+    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), (r"(?i:\ )(?i:[>»])(?i:\ )",), None),  # a chain of signs, not a set of letters
     (r"a{2,3}(?:bc)+", ("bc",), (), (), None),
     (r"[^ab]x?|\X", (), (), (), None),
 ])
 def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, ...], sets: tuple[str, ...],
                        longest: int | None) -> None:
     assert pattern_needs(pattern) == Needs(exact, folded, sets, longest)
+
+
+ATOMS = ["a", "b", "A", "-", " ", r"\d", "[xy]", "[^a]", ".", r"\.", r"\b", "(?:ab|b)", "(?i:a)", "(?=b)", "(?:a|)"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ATOMS), st.sampled_from(["", "?", "+", "*", "{2}", "{1,3}", "{0,2}", "{3,}"])),
+                min_size=1, max_size=6).map(lambda parts: "".join(a + q for a, q in parts if not q or a not in (r"\b", "(?=b)"))),
+       st.text(alphabet="abAB1-x y.", max_size=24), st.booleans())
+@example(r"-\d+-", "a-12-", False)  # a chain through a repeat of varying length would miss this
+def test_every_match_holds_what_pattern_needs_names(pattern: str, text: str, ignore_case: bool) -> None:
+    """A text that a generated pattern matches holds one of its needs' literals, sets or chains, and the
+    match is no longer than their longest."""
+    pattern = f"(?i){pattern}" if ignore_case else pattern
+    needs, match = pattern_needs(pattern), regex.search(pattern, text)
+    if needs is None or match is None:
+        return
+    assert needs.longest is None or len(match.group()) <= needs.longest
+    if needs.items:
+        assert (any(s in text for s in needs.exact) or any(s in text.lower() for s in needs.folded)
+                or any(regex.search(s, text) for s in needs.sets))
 
 
 @pytest.mark.parametrize("pattern", [r"(\w+) \1", r"(?V1)by", r"(?f)strasse", r"(?r)end", r"(?:fuzzy){e<=1}", r"a(?i)b",

@@ -121,14 +121,14 @@ class Stripper:
             hits.append(Hit(0, text, whole.id))
             return ""
         # The rules a sentence may match are among those its line may match: none, and no sentence goes.
-        return self._strip_sentences(text, hits) if self.sentence.may_match(found) else text
+        return self._strip_sentences(text, found, hits) if self.sentence.may_match(found) else text
 
-    def _strip_sentences(self, text: str, hits: list[Hit]) -> str:
+    def _strip_sentences(self, text: str, found: int, hits: list[Hit]) -> str:
         spans = split_sentences(text)
         kept: list[tuple[int, int]] = []
         for start, end in spans:
             sentence = text[start:end]
-            rule = self.sentence.first(sentence)
+            rule = self.sentence.first(sentence, found if len(spans) == 1 else None)  # one sentence: the line's literals
             if rule is None:
                 kept.append((start, end))
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 from operator import or_
@@ -33,6 +34,11 @@ ZERO_WIDTH_ESCAPES = frozenset("bBAZzGmM")
 MAX_REMEMBERED_TOKENS = 100_000
 MAX_REMEMBERED_TOKEN_CHARS = 64
 VERBOSE_SPACE = " \t\n\r\f\v"
+# A chain (consecutive characters and sets every match holds, like \d[:.h]\d\d) is looked for with a
+# `regex` search of the text, so it is chosen over literals of one character only (a set weighs at most
+# 0.5); at most so many atoms of a repeat go into one.
+CHAIN_WEIGHT = 1.5
+MAX_CHAIN = 8
 
 
 @dataclass(frozen=True)
@@ -108,23 +114,12 @@ class LiteralIndex:
                          for key, kind in owners}
         self.folded = _scan_pattern([s for s, kind in owners if kind == "folded"])
         self.exact = _scan_pattern([s for s, kind in owners if kind == "exact"])
-        self.tokens: dict[str, int] = {}
+        self.tokens = _TokenMasks(self.token_mask)
 
     def found(self, text: str) -> int:
         """Bit mask of the rules whose literal `text` may hold (every rule when it holds one of
         ASCII_CASE_TWINS: lower() does not fold these to the letters the rules match them with)."""
-        words = text.split()
-        masks = list(map(self.tokens.get, words))
-        if None in masks:
-            tokens = self.tokens
-            for i, token in enumerate(words):
-                if masks[i] is None:
-                    masks[i] = bits = self.token_mask(token)
-                    if len(token) <= MAX_REMEMBERED_TOKEN_CHARS:
-                        if len(tokens) >= MAX_REMEMBERED_TOKENS:
-                            tokens.clear()
-                        tokens[token] = bits
-        return reduce(or_, masks, self.always)
+        return reduce(or_, map(self.tokens.__getitem__, text.split()), self.always)
 
     def token_mask(self, token: str) -> int:
         """Bit mask of the rules one token (a text without whitespace) holds a key of, in its place."""
@@ -149,6 +144,23 @@ class LiteralIndex:
 def function_words() -> frozenset[str]:
     """The function words of every language in stopwords.toml."""
     return frozenset().union(*stop_words().values())
+
+
+class _TokenMasks(dict[str, int]):
+    """Token -> its rule mask, computed on first look-up and remembered (up to MAX_REMEMBERED_TOKENS
+    tokens of at most MAX_REMEMBERED_TOKEN_CHARS characters; cleared when full)."""
+
+    def __init__(self, compute: Callable[[str], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, token: str) -> int:
+        mask = self.compute(token)
+        if len(token) <= MAX_REMEMBERED_TOKEN_CHARS:
+            if len(self) >= MAX_REMEMBERED_TOKENS:
+                self.clear()
+            self[token] = mask
+        return mask
 
 
 def literal_key(literal: str) -> tuple[str, int]:
@@ -254,6 +266,7 @@ class _Parser:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.pos = 0
+        self.chains: set[str] = set()  # the sources of the chains found so far
 
     def peek(self, k: int = 0) -> str:
         return self.pattern[self.pos + k] if self.pos + k < len(self.pattern) else ""
@@ -296,15 +309,24 @@ class _Parser:
 
     def sequence(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
         """Parse one alternative; its best requirement (the run of literal characters, group or lookaround
-        whose shortest literal is longest; a set only where nothing else is required) and its width."""
+        whose shortest literal is longest; a chain of characters and sets, then a set, only where
+        no literal of two characters is required) and its width."""
         options: list[frozenset[tuple[str, str]]] = []
         run: list[tuple[str, bool]] = []  # consecutive single characters every match holds, in order
+        chain: list[tuple[str, bool]] = []  # consecutive one-character atoms (source, is a set), in order
         width = 0
 
         def close_run() -> None:
             if run:
                 options.extend(frozenset({piece}) for piece in _run_pieces(run))
                 run.clear()
+
+        def close_chain() -> None:
+            if len(chain) >= 2 and any(is_set for _, is_set in chain):
+                source = "".join(part for part, _ in chain)
+                self.chains.add(source)
+                options.append(frozenset({(source, "set")}))
+            chain.clear()
 
         while True:
             self.skip_verbose(flags)
@@ -317,6 +339,14 @@ class _Parser:
                 if kind == "look" and value is not None and low >= 1:
                     options.append(value)  # what a lookaround requires is in the text too
                 continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
+            source = _atom_source(kind, value) if atom_width == 1 else None
+            if source is None or low == 0:
+                close_chain()
+            else:
+                chain.extend([(source, kind == "set")] * min(low, MAX_CHAIN))
+                if low != high or low > MAX_CHAIN:  # the chain goes on from the atom's last repeat
+                    close_chain()
+                    chain.append((source, kind == "set"))
             if kind == "char" and low == high == 1:
                 run.append(value)
                 continue
@@ -327,10 +357,15 @@ class _Parser:
                 elif kind in ("group", "set") and value is not None:
                     options.append(value if kind == "group" else frozenset({value}))
         close_run()
+        close_chain()
         options = [o for o in options if o]
         if not options:
             return None, width
-        return max(options, key=lambda o: (min(map(_weight, o)), -len(o))), width
+        return max(options, key=lambda o: (min(map(self.weight, o)), -len(o))), width
+
+    def weight(self, item: tuple[str, str]) -> float:
+        """How rare a requirement's item is, roughly (see _weight); a chain as CHAIN_WEIGHT."""
+        return CHAIN_WEIGHT if item[1] == "set" and item[0] in self.chains else _weight(item)
 
     def skip_verbose(self, flags: tuple[bool, bool]) -> None:
         """Skip the spaces and comments a verbose pattern ignores."""
@@ -485,6 +520,16 @@ def _weight(item: tuple[str, str]) -> float:
     if kind == "set":
         return 0.25 if "\\p" in text or "\\w" in text else 0.5
     return len(text) if text.strip() else 0
+
+
+def _atom_source(kind: str, value: object) -> str | None:
+    """A `regex` pattern of one character atom, under its flags: a literal or a set (None for others)."""
+    if kind == "char":
+        char, ignore_case = value  # type: ignore[misc]
+        return f"(?i:{regex.escape(char)})" if ignore_case else regex.escape(char)
+    if kind == "set" and value is not None:
+        return value[0]  # type: ignore[index]
+    return None
 
 
 def _set_item(source: str, flags: tuple[bool, bool]) -> tuple[str, str]:
