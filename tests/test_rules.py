@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from dedup.boilerplate import Rule, Stripper, builtin_rules, load_rule_file, load_rules
 from dedup.boilerplate.engine import RuleGroup
-from dedup.boilerplate.literals import ASCII_CASE_TWINS, Needs, is_caseless_sign, pattern_needs
+from dedup.boilerplate.literals import ASCII_CASE_TWINS, WHITESPACE, Needs, is_caseless_sign, pattern_needs
 from dedup.boilerplate.rules import UNITS
 from dedup.errors import RuleError
 from dedup.paragraphs import split_sentences
@@ -464,6 +464,7 @@ def test_lower_keeps_the_tokens_of_a_text_apart_for_every_code_point() -> None:
     """What the LiteralIndex relies on to look for a literal's key token by token: lower() maps a space
     to itself and anything else to no space, so text.lower() splits into the lowered tokens of text."""
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in chars if c.isspace()] == list(WHITESPACE)
     assert all(c.lower() == c for c in chars if c.isspace())
     assert not [c for c in chars if not c.isspace() and any(x.isspace() for x in c.lower())]
 
@@ -507,7 +508,7 @@ def test_stripping_real_lines_with_the_index_is_stripping_without_it() -> None:
     (r"\d{1,2}:\d{2}\s?[ap]m", (), (), (r"(?:\d):(?:\d)(?:\d)",), 8),  # a chain: from a repeat's last copy on
     (r"(?i)[a-z]\d-|\d\.", (), (), (r"(?i:[a-z])(?i:\d)(?i:\-)", r"(?i:\d)(?i:\.)"), 3),  # a chain over a one-letter literal
     (r"(?s)\d.\d|x?\d{9}", (), (), (r"(?:\d)", r"(?:\d)" * 8), 10),  # `.` breaks a chain; a long repeat is cut
-    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), (r"(?i:\ )(?i:[>»])(?i:\ )",), None),  # a chain of signs, not a set of letters
+    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters; a space breaks a chain
     (r"a{2,3}(?:bc)+", ("bc",), (), (), None),
     (r"[^ab]x?|\X", (), (), (), None),
 ])
@@ -541,6 +542,19 @@ def test_every_match_holds_what_pattern_needs_names(pattern: str, text: str, ign
                                      r"\L<words>", r"(?P=name)", r"[unclosed", r"(?(1)a|b)"])
 def test_syntax_outside_the_subset_leaves_a_rule_always_tried(pattern: str) -> None:
     assert pattern_needs(pattern) is None
+
+
+def test_a_set_that_matches_a_space_is_searched_in_the_text_not_in_tokens(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "[[rule]]\nid = 'mine.pair'\nfamily = 'mine'\ndescription = 'Two words and a separator.'\nunit = 'line'\n"
+        "languages = ['en']\npattern = \'\'\'\\w+[\\s,]\\w+\'\'\'\nmatch = ['bye bye', 'bye,bye']\nno_match = ['byebye']\n",
+        encoding="utf-8")
+    (rule,) = load_rule_file(path)
+    assert pattern_needs(rule.pattern) == Needs((), (), ("(?:[\\s,])",), None)
+    group = RuleGroup([rule])
+    assert group.index.sets and not group.literals.sets  # a space is no token's
+    assert group.first("bye bye") is rule and group.first("bye,bye") is rule and group.candidates("byebye") == []
 
 
 def test_a_rule_the_analysis_cannot_read_is_tried_on_every_text(tmp_path: Path) -> None:

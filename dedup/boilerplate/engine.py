@@ -200,7 +200,12 @@ class RuleGroup:
         if found is None:
             found = self.literals.found(text)
         mask = self.index.candidates(text, found >> self.offset & self.own)
-        return [rule for i, rule in enumerate(self.rules) if mask >> i & 1] if mask else []
+        rules = []
+        while mask:  # the set bits, lowest first
+            low = mask & -mask
+            rules.append(self.rules[low.bit_length() - 1])
+            mask ^= low
+        return rules
 
     def first(self, text: str, found: int | None = None) -> Rule | None:
         """The first rule that matches `text`, or None."""

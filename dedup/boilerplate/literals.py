@@ -34,9 +34,11 @@ ZERO_WIDTH_ESCAPES = frozenset("bBAZzGmM")
 MAX_REMEMBERED_TOKENS = 100_000
 MAX_REMEMBERED_TOKEN_CHARS = 64
 VERBOSE_SPACE = " \t\n\r\f\v"
-# A chain (consecutive characters and sets every match holds, like \d[:.h]\d\d) is looked for with a
-# `regex` search of the text, so it is chosen over literals of one character only (a set weighs at most
-# 0.5); at most so many atoms of a repeat go into one.
+# The characters str.split() splits at (tests/test_rules.py checks the list against every code point).
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+# A chain (consecutive characters and sets every match holds, like \d[:.h]\d\d, none of them a space) is
+# looked for with a `regex` search of each new token, so it is chosen over literals of one character only
+# (a set weighs at most 0.5); at most so many atoms of a repeat go into one.
 CHAIN_WEIGHT = 1.5
 MAX_CHAIN = 8
 
@@ -92,7 +94,8 @@ class LiteralIndex:
     before it in the literal, at its end when one follows. Tokens recur across lines and documents, so each
     distinct token is scanned once (one `re` pattern of the keys as a trie) and the rules it names are
     remembered: a line costs a split and a dictionary look-up per token, for every unit at once.
-    Sets (patterns of one character) are left to RuleIndex, which searches for them in the text.
+    So are sets and chains that match no whitespace (token_bound); the others are left to RuleIndex,
+    which searches for them in the text.
     """
 
     def __init__(self, needs: list[Needs | None]) -> None:
@@ -114,6 +117,14 @@ class LiteralIndex:
                          for key, kind in owners}
         self.folded = _scan_pattern([s for s, kind in owners if kind == "folded"])
         self.exact = _scan_pattern([s for s, kind in owners if kind == "exact"])
+        sets: dict[str, int] = {}
+        for i, need in enumerate(needs):
+            for source in need.sets if need is not None else ():
+                if token_bound(source):
+                    sets[source] = sets.get(source, 0) | 1 << i
+        self.sets = [(regex.compile(source), mask) for source, mask in sorted(sets.items())]
+        # One search tells most tokens (those without a digit, say) that they hold none of the sets.
+        self.any_set = regex.compile("|".join(sorted(sets))) if sets else None
         self.tokens = _TokenMasks(self.token_mask)
 
     def found(self, text: str) -> int:
@@ -137,6 +148,10 @@ class LiteralIndex:
                         mask |= start
                     if at + end == len(text):
                         mask |= finish | (whole if at == 0 else 0)
+        if self.any_set is not None and self.any_set.search(token):
+            for pattern, owners in self.sets:
+                if pattern.search(token):
+                    mask |= owners
         return mask
 
 
@@ -200,7 +215,8 @@ class RuleIndex:
         owners: dict[str, int] = {}
         for i, need in enumerate(needs):
             for s in need.sets if need is not None else ():
-                owners[s] = owners.get(s, 0) | 1 << i
+                if not token_bound(s):  # the others are LiteralIndex's
+                    owners[s] = owners.get(s, 0) | 1 << i
         # A set is searched for (with `regex`, as the rule would match it) only when its rules are not
         # candidates already.
         self.sets = [(regex.compile(s), mask) for s, mask in sorted(owners.items())]
@@ -216,6 +232,29 @@ class RuleIndex:
             if owners & fits & ~mask and pattern.search(text):
                 mask |= owners & fits
         return mask
+
+
+@lru_cache(maxsize=1024)
+def token_bound(source: str) -> bool:
+    """True when no character of a match of a set or chain (as pattern_needs writes them: one-character
+    atoms in a row) is whitespace, so that every match lies inside one token of str.split().
+
+    >>> token_bound(r"(?:\\d)(?i:[:.h])(?:\\d)"), token_bound(r"(?i:\\ )(?i:[>»])"), token_bound(r"(?:[\\s,])")
+    (True, False, False)
+    """
+    parser, atoms = _Parser(source), []
+    while parser.pos < len(source):
+        start = parser.pos
+        parser.atom((False, False))
+        atoms.append(source[start : parser.pos])
+    return not any(map(_matches_space, atoms))
+
+
+@lru_cache(maxsize=1024)
+def _matches_space(atom: str) -> bool:
+    """True when the pattern of one character `atom` matches a character of WHITESPACE."""
+    compiled = regex.compile(atom)
+    return any(compiled.fullmatch(char) for char in WHITESPACE)
 
 
 def has_case_twin(text: str) -> bool:
@@ -340,7 +379,7 @@ class _Parser:
                     options.append(value)  # what a lookaround requires is in the text too
                 continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
             source = _atom_source(kind, value) if atom_width == 1 else None
-            if source is None or low == 0:
+            if source is None or low == 0 or _matches_space(source):  # a chain stays inside a token
                 close_chain()
             else:
                 chain.extend([(source, kind == "set")] * min(low, MAX_CHAIN))
