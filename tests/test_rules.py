@@ -476,6 +476,7 @@ def _unindexed(stripper: Stripper) -> Stripper:
     return stripper
 
 
+UNINDEXED = _unindexed(Stripper(RULES))
 WORDS = sorted({w for r in RULES for x in (*r.match, *r.no_match) for w in x.split()}
                | {"the", "of", "said", "2024", "\u00a9", "\u0130", "\u0131", "\u017f", "\u212a", "Ã©", "â€™", "Ã¼ber",
                   "café", "Zürich", "ÉTÉ", "—", "-", ".", ":", "|", ">", "»", "(c)", "&lt;b&gt;"})
@@ -486,12 +487,12 @@ WORDS = sorted({w for r in RULES for x in (*r.match, *r.no_match) for w in x.spl
        st.sampled_from([str, str.upper, str.lower, str.title]))
 def test_stripping_with_the_index_is_stripping_without_it(texts: list[str], case) -> None:
     lines = [Line(n, case(t)) for n, t in enumerate(texts, 1)]
-    assert Stripper(RULES).strip_lines(lines) == _unindexed(Stripper(RULES)).strip_lines(lines)
+    assert Stripper(RULES).strip_lines(lines) == UNINDEXED.strip_lines(lines)
 
 
 def test_stripping_real_lines_with_the_index_is_stripping_without_it() -> None:
     lines = [Line(n, t) for n, t in enumerate(RULE_TEXTS[:3000], 1)]
-    fast, slow = Stripper(RULES).strip_lines(lines), _unindexed(Stripper(RULES)).strip_lines(lines)
+    fast, slow = Stripper(RULES).strip_lines(lines), UNINDEXED.strip_lines(lines)
     assert fast == slow and len(fast[1]) > 300  # many rules fire on these lines
 
 

@@ -199,7 +199,10 @@ class RuleGroup:
             return []
         if found is None:
             found = self.literals.found(text)
-        mask = self.index.candidates(text, found >> self.offset & self.own)
+        mask = found >> self.offset & self.own
+        if not mask and not self.index.sets:
+            return []  # most texts, for most units
+        mask = self.index.candidates(text, mask)
         rules = []
         while mask:  # the set bits, lowest first
             low = mask & -mask
