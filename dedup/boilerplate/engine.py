@@ -87,17 +87,18 @@ class Stripper:
             ending = self.tail.first(text, found)
             left, removed = "", ()
             if ending is None:
-                hits: list[Hit] = []
-                left = self._strip_line(text, found, hits)
-                removed = tuple((h.text, h.rule) for h in hits)
+                removals: list[tuple[str, str]] = []
+                left = self._strip_line(text, found, removals)
+                removed = tuple(removals)
             cached = self._seen[text] = (ending, left, removed, is_prose(text))
             if len(self._seen) > MAX_REMEMBERED_LINES:
                 self._seen.clear()
         return cached
 
-    def _strip_line(self, text: str, found: int, hits: list[Hit]) -> str:
+    def _strip_line(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
         """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
-        sentence rules. Returns what is left ("" when the whole line went)."""
+        sentence rules. Returns what is left ("" when the whole line went); adds (text, rule id) to
+        `removed` for each removal."""
         changed = True
         # A rule that is no candidate for a text is none for what is left of it once a match is cut out.
         while changed and text and (rules := [*self.prefix.candidates(text, found), *self.suffix.candidates(text, found)]):
@@ -107,7 +108,7 @@ class Stripper:
                 if span is None:
                     continue
                 start, end = span
-                hits.append(Hit(0, text[start:end].strip(), rule.id))
+                removed.append((text[start:end].strip(), rule.id))
                 text = (text[:start] + text[end:]).strip()
                 changed = True
                 if not text:
@@ -118,12 +119,12 @@ class Stripper:
             return ""
         whole = self.line.first(text, found)
         if whole is not None:
-            hits.append(Hit(0, text, whole.id))
+            removed.append((text, whole.id))
             return ""
         # The rules a sentence may match are among those its line may match: none, and no sentence goes.
-        return self._strip_sentences(text, found, hits) if self.sentence.may_match(found) else text
+        return self._strip_sentences(text, found, removed) if self.sentence.may_match(found) else text
 
-    def _strip_sentences(self, text: str, found: int, hits: list[Hit]) -> str:
+    def _strip_sentences(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
         spans = split_sentences(text)
         kept: list[tuple[int, int]] = []
         for start, end in spans:
@@ -132,7 +133,7 @@ class Stripper:
             if rule is None:
                 kept.append((start, end))
             else:
-                hits.append(Hit(0, sentence, rule.id))
+                removed.append((sentence, rule.id))
         if len(kept) == len(spans):
             return text
         return join_spans(text, kept)

@@ -1,5 +1,5 @@
 """What every match of a rule's pattern has, derived from the pattern itself: one of a few literals (or
-a character of a set), and at most so many characters. A text without them, or longer than a whole-text
+a chain of characters and sets, or a character of a set), and at most so many characters. A text without them, or longer than a whole-text
 rule can match, cannot match, so the rule's `regex` call (the slow part of stripping) is skipped.
 
 The analysis reads the subset of `regex` syntax the rules use (literals, escapes, sets, groups,
@@ -93,9 +93,9 @@ class LiteralIndex:
     checks that lower() keeps tokens apart for every code point): at the token's start when a space comes
     before it in the literal, at its end when one follows. Tokens recur across lines and documents, so each
     distinct token is scanned once (one `re` pattern of the keys as a trie) and the rules it names are
-    remembered: a line costs a split and a dictionary look-up per token, for every unit at once.
-    So are sets and chains that match no whitespace (token_bound); the others are left to RuleIndex,
-    which searches for them in the text.
+    remembered: a line costs a split and a dictionary look-up per token, for every unit at once. Sets
+    and chains that match no whitespace (token_bound) are looked for per token too; the others are left
+    to RuleIndex, which searches the text for them.
     """
 
     def __init__(self, needs: list[Needs | None]) -> None:
@@ -156,7 +156,7 @@ class LiteralIndex:
 
 
 @lru_cache(maxsize=1)
-def function_words() -> frozenset[str]:
+def _function_words() -> frozenset[str]:
     """The function words of every language in stopwords.toml."""
     return frozenset().union(*stop_words().values())
 
@@ -186,7 +186,7 @@ def literal_key(literal: str) -> tuple[str, int]:
     >>> literal_key(" a comment"), literal_key("share your "), literal_key(" to "), literal_key("(c)")
     (('comment', 1), ('share', 2), ('to', 3), ('(c)', 0))
     """
-    common = function_words()
+    common = _function_words()
     best: tuple[int, str, int] | None = None
     for match in re.finditer(r"\S+", literal):
         place = (match.start() > 0) + 2 * (match.end() < len(literal))
@@ -260,13 +260,6 @@ def _matches_space(atom: str) -> bool:
 def has_case_twin(text: str) -> bool:
     """True when `text` holds one of ASCII_CASE_TWINS."""
     return not text.isascii() and any(char in text for char in ASCII_CASE_TWINS)
-
-
-def _prefix_owners(piece: str, kind: str, owners: dict[tuple[str, str], int]) -> int:
-    mask = 0
-    for end in range(1, len(piece) + 1):
-        mask |= owners.get((piece[:end], kind), 0)
-    return mask
 
 
 def _scan_pattern(pieces: list[str]) -> re.Pattern[str] | None:
