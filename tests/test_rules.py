@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dedup.boilerplate import Rule, Stripper, builtin_rules, load_rule_file, load_rules
 from dedup.boilerplate.engine import RuleGroup
-from dedup.boilerplate.literals import ASCII_CASE_TWINS, Needs, is_caseless_sign, pattern_needs
+from dedup.boilerplate.literals import ASCII_CASE_TWINS, WHITESPACE, Needs, is_caseless_sign, pattern_needs
 from dedup.boilerplate.rules import UNITS
 from dedup.errors import RuleError
 from dedup.paragraphs import split_sentences
@@ -317,6 +317,15 @@ def test_user_rule_file_loads_and_applies(tmp_path: Path) -> None:
     assert [(h.line, h.rule) for h in hits] == [(1, "local.station_promo")]
 
 
+def test_a_rule_file_is_compiled_once_and_again_when_edited(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_RULE)
+    (first,) = load_rule_file(path)
+    assert load_rule_file(path)[0] is first and load_rules((str(path),))[-1] is first  # not compiled again
+    write(tmp_path, GOOD_RULE.replace("local.station_promo", "local.station_ad"))
+    (edited,) = load_rule_file(path)
+    assert edited.id == "local.station_ad" and edited.find("Listen live on 101.5 FM") == (0, 23)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
@@ -451,6 +460,42 @@ def test_a_twin_makes_every_rule_a_candidate() -> None:
     assert BY_ID["navigation.skip_link"] in group.candidates("SKIP TO CONTENT")
 
 
+def test_lower_keeps_the_tokens_of_a_text_apart_for_every_code_point() -> None:
+    """What the LiteralIndex relies on to look for a literal's key token by token: lower() maps a space
+    to itself and anything else to no space, so text.lower() splits into the lowered tokens of text."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in chars if c.isspace()] == list(WHITESPACE)
+    assert all(c.lower() == c for c in chars if c.isspace())
+    assert not [c for c in chars if not c.isspace() and any(x.isspace() for x in c.lower())]
+
+
+def _unindexed(stripper: Stripper) -> Stripper:
+    """The same rules with a literal index that names every rule for every text: each rule that can
+    match a text's length is tried (the slow path the index must agree with)."""
+    stripper.literals.found = lambda text: stripper.literals.every  # type: ignore[method-assign]
+    return stripper
+
+
+UNINDEXED = _unindexed(Stripper(RULES))
+WORDS = sorted({w for r in RULES for x in (*r.match, *r.no_match) for w in x.split()}
+               | {"the", "of", "said", "2024", "\u00a9", "\u0130", "\u0131", "\u017f", "\u212a", "Ã©", "â€™", "Ã¼ber",
+                  "café", "Zürich", "ÉTÉ", "—", "-", ".", ":", "|", ">", "»", "(c)", "&lt;b&gt;"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join), min_size=1, max_size=8),
+       st.sampled_from([str, str.upper, str.lower, str.title]))
+def test_stripping_with_the_index_is_stripping_without_it(texts: list[str], case) -> None:
+    lines = [Line(n, case(t)) for n, t in enumerate(texts, 1)]
+    assert Stripper(RULES).strip_lines(lines) == UNINDEXED.strip_lines(lines)
+
+
+def test_stripping_real_lines_with_the_index_is_stripping_without_it() -> None:
+    lines = [Line(n, t) for n, t in enumerate(RULE_TEXTS[:3000], 1)]
+    fast, slow = Stripper(RULES).strip_lines(lines), UNINDEXED.strip_lines(lines)
+    assert fast == slow and len(fast[1]) > 300  # many rules fire on these lines
+
+
 @pytest.mark.parametrize(("pattern", "exact", "folded", "sets", "longest"), [
     (r"(?i)skip to (?:main )?content", (), ("skip to ",), (), 20),
     (r"(?x) By\ \p{Lu}\w+ (?:\ \p{Lu}\w+)?", ("By ",), (), (), None),
@@ -460,8 +505,11 @@ def test_a_twin_makes_every_rule_a_candidate() -> None:
     (r"(?i)© \d{4}", (), ("© ",), (), 6),  # a sign without case is looked for as it is
     (r"(?xi) foo \# bar  # a comment", (), ("foo#bar",), (), 7),
     (r"(?=\d)Reuters|AP(?!\w)", ("AP", "Reuters"), (), (), 7),
-    (r"(?=[^\n]{0,50}\d{4})\w+(?:\ \w+){0,3}", (), (), (r"(?:\d)",), None),  # what a lookahead requires
-    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters
+    (r"(?=[^\n]{0,50}\d{4})\w+(?:\ \w+){0,3}", (), (), (r"(?:\d)" * 4,), None),  # what a lookahead requires
+    (r"\d{1,2}:\d{2}\s?[ap]m", (), (), (r"(?:\d):(?:\d)(?:\d)",), 8),  # a chain: from a repeat's last copy on
+    (r"(?i)[a-z]\d-|\d\.", (), (), (r"(?i:[a-z])(?i:\d)(?i:\-)", r"(?i:\d)(?i:\.)"), 3),  # a chain over a one-letter literal
+    (r"(?s)\d.\d|x?\d{9}", (), (), (r"(?:\d)", r"(?:\d)" * 8), 10),  # `.` breaks a chain; a long repeat is cut
+    (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters; a space breaks a chain
     (r"a{2,3}(?:bc)+", ("bc",), (), (), None),
     (r"[^ab]x?|\X", (), (), (), None),
 ])
@@ -470,10 +518,44 @@ def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, 
     assert pattern_needs(pattern) == Needs(exact, folded, sets, longest)
 
 
+ATOMS = ["a", "b", "A", "-", " ", r"\d", "[xy]", "[^a]", ".", r"\.", r"\b", "(?:ab|b)", "(?i:a)", "(?=b)", "(?:a|)"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ATOMS), st.sampled_from(["", "?", "+", "*", "{2}", "{1,3}", "{0,2}", "{3,}"])),
+                min_size=1, max_size=6).map(lambda parts: "".join(a + q for a, q in parts if not q or a not in (r"\b", "(?=b)"))),
+       st.text(alphabet="abAB1-x y.", max_size=24), st.booleans())
+@example(r"-\d+-", "a-12-", False)  # a chain through a repeat of varying length would miss this
+def test_every_match_holds_what_pattern_needs_names(pattern: str, text: str, ignore_case: bool) -> None:
+    """A text that a generated pattern matches holds one of its needs' literals, sets or chains, and the
+    match is no longer than their longest."""
+    pattern = f"(?i){pattern}" if ignore_case else pattern
+    needs, match = pattern_needs(pattern), regex.search(pattern, text)
+    if needs is None or match is None:
+        return
+    assert needs.longest is None or len(match.group()) <= needs.longest
+    if needs.items:
+        assert (any(s in text for s in needs.exact) or any(s in text.lower() for s in needs.folded)
+                or any(regex.search(s, text) for s in needs.sets))
+
+
 @pytest.mark.parametrize("pattern", [r"(\w+) \1", r"(?V1)by", r"(?f)strasse", r"(?r)end", r"(?:fuzzy){e<=1}", r"a(?i)b",
                                      r"\L<words>", r"(?P=name)", r"[unclosed", r"(?(1)a|b)"])
 def test_syntax_outside_the_subset_leaves_a_rule_always_tried(pattern: str) -> None:
     assert pattern_needs(pattern) is None
+
+
+def test_a_set_that_matches_a_space_is_searched_in_the_text_not_in_tokens(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "[[rule]]\nid = 'mine.pair'\nfamily = 'mine'\ndescription = 'Two words and a separator.'\nunit = 'line'\n"
+        "languages = ['en']\npattern = \'\'\'\\w+[\\s,]\\w+\'\'\'\nmatch = ['bye bye', 'bye,bye']\nno_match = ['byebye']\n",
+        encoding="utf-8")
+    (rule,) = load_rule_file(path)
+    assert pattern_needs(rule.pattern) == Needs((), (), ("(?:[\\s,])",), None)
+    group = RuleGroup([rule])
+    assert group.index.sets and not group.literals.sets  # a space is no token's
+    assert group.first("bye bye") is rule and group.first("bye,bye") is rule and group.candidates("byebye") == []
 
 
 def test_a_rule_the_analysis_cannot_read_is_tried_on_every_text(tmp_path: Path) -> None:

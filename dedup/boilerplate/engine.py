@@ -4,11 +4,12 @@ tail after an article's sign-off, and labels at the document's edges."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 from ..paragraphs import ends_sentence, split_sentences
 from ..records import Line
-from .literals import RuleIndex, pattern_needs
-from .rules import Rule
+from .literals import LiteralIndex, RuleIndex, pattern_needs
+from .rules import UNITS, Rule
 
 # A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
 # the first and last such line.
@@ -31,16 +32,17 @@ class Stripper:
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
-        by_unit: dict[str, list[Rule]] = {}
+        by_unit: dict[str, list[Rule]] = {unit: [] for unit in UNITS}
         for rule in rules:
-            by_unit.setdefault(rule.unit, []).append(rule)
-        self.prefix = RuleGroup(by_unit.get("prefix", []))
-        self.suffix = RuleGroup(by_unit.get("suffix", []))
-        self.line = RuleGroup(by_unit.get("line", []))
-        self.sentence = RuleGroup(by_unit.get("sentence", []))
-        self.tail = RuleGroup(by_unit.get("tail", []))
-        self.edge = RuleGroup(by_unit.get("edge", []))
-        self._seen: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+            by_unit[rule.unit].append(rule)
+        # One index of literals for every unit (their rules in UNITS order): a line is split into tokens
+        # once for all of them.
+        self.literals = LiteralIndex([pattern_needs(rule.pattern) for unit in UNITS for rule in by_unit[unit]])
+        offsets = accumulate((len(by_unit[unit]) for unit in UNITS), initial=0)
+        self.line, self.sentence, self.prefix, self.suffix, self.tail, self.edge = (
+            RuleGroup(by_unit[unit], self.literals, offset) for unit, offset in zip(UNITS, offsets))
+        # Line text -> (the tail rule that matches it, what stripping leaves, the removals, is_prose).
+        self._seen: dict[str, tuple[Rule | None, str, tuple[tuple[str, str], ...], bool]] = {}
 
     def strip_lines(self, lines: list[Line]) -> tuple[list[Line], list[Hit]]:
         """Return the lines left after boilerplate removal (blank lines stay: they separate
@@ -53,7 +55,7 @@ class Stripper:
             if not text:
                 out.append(line)
                 continue
-            ending = self.tail.first(text)
+            ending, left, removed, prose = self.judge_line(text)
             if ending is not None:
                 tail_rule = ending
                 hits.append(Hit(line.number, text, ending.id))
@@ -62,63 +64,76 @@ class Stripper:
                 hits.append(Hit(line.number, text, tail_rule.id))
                 text = ""
             else:
-                if is_prose(text):
+                if prose:
                     tail_rule = None  # the article goes on: the sign-off was not its end
-                text = self.strip_line(text, line.number, hits)
+                hits.extend(Hit(line.number, removed_text, rule) for removed_text, rule in removed)
+                text = left
             if text:
                 out.append(Line(line.number, text))
         hits.sort(key=lambda hit: hit.line)
         return out, hits
 
-    def strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
-        """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
-        sentence rules. Returns what is left ("" when the whole line went).
+    def judge_line(self, text: str) -> tuple[Rule | None, str, tuple[tuple[str, str], ...], bool]:
+        """What the rules make of one non-empty line: the tail rule that matches it (None if none),
+        else what is left after its prefixes, suffixes, whole-line and sentence rules ("" when the
+        whole line goes) and what each of those removed; and whether the line is prose.
 
         Results are remembered by line text: menus, footers and prompts recur across a corpus, and the
         rules are pure, so a repeated line costs one dictionary look-up.
         """
         cached = self._seen.get(text)
         if cached is None:
-            found: list[Hit] = []
-            cached = self._seen[text] = (self._strip_line(text, 0, found), tuple((h.text, h.rule) for h in found))
+            found = self.literals.found(text)
+            ending = self.tail.first(text, found)
+            left, removed = "", ()
+            if ending is None:
+                removals: list[tuple[str, str]] = []
+                left = self._strip_line(text, found, removals)
+                removed = tuple(removals)
+            cached = self._seen[text] = (ending, left, removed, is_prose(text))
             if len(self._seen) > MAX_REMEMBERED_LINES:
                 self._seen.clear()
-        left, removed = cached
-        hits.extend(Hit(number, removed_text, rule) for removed_text, rule in removed)
-        return left
+        return cached
 
-    def _strip_line(self, text: str, number: int, hits: list[Hit]) -> str:
+    def _strip_line(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
+        """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
+        sentence rules. Returns what is left ("" when the whole line went); adds (text, rule id) to
+        `removed` for each removal."""
         changed = True
         # A rule that is no candidate for a text is none for what is left of it once a match is cut out.
-        while changed and text and (rules := [*self.prefix.candidates(text), *self.suffix.candidates(text)]):
+        while changed and text and (rules := [*self.prefix.candidates(text, found), *self.suffix.candidates(text, found)]):
             changed = False
             for rule in rules:
                 span = rule.find(text)
                 if span is None:
                     continue
                 start, end = span
-                hits.append(Hit(number, text[start:end].strip(), rule.id))
+                removed.append((text[start:end].strip(), rule.id))
                 text = (text[:start] + text[end:]).strip()
                 changed = True
                 if not text:
                     break
+            if changed and text:
+                found = self.literals.found(text)
         if not text:
             return ""
-        whole = self.line.first(text)
+        whole = self.line.first(text, found)
         if whole is not None:
-            hits.append(Hit(number, text, whole.id))
+            removed.append((text, whole.id))
             return ""
-        return self._strip_sentences(text, number, hits) if self.sentence.rules else text
+        # The rules a sentence may match are among those its line may match: none, and no sentence goes.
+        return self._strip_sentences(text, found, removed) if self.sentence.may_match(found) else text
 
-    def _strip_sentences(self, text: str, number: int, hits: list[Hit]) -> str:
+    def _strip_sentences(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
         spans = split_sentences(text)
         kept: list[tuple[int, int]] = []
         for start, end in spans:
-            rule = self.sentence.first(text[start:end])
+            sentence = text[start:end]
+            rule = self.sentence.first(sentence, found if len(spans) == 1 else None)  # one sentence: the line's literals
             if rule is None:
                 kept.append((start, end))
             else:
-                hits.append(Hit(number, text[start:end], rule.id))
+                removed.append((sentence, rule.id))
         if len(kept) == len(spans):
             return text
         return join_spans(text, kept)
@@ -161,18 +176,41 @@ def join_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 class RuleGroup:
     """The rules of one unit, tried in order; a rule whose needs (the literals and the length its
-    matches must have, see literals.py) the text lacks is skipped without a `regex` call."""
+    matches must have, see literals.py) the text lacks is skipped without a `regex` call. `literals`
+    indexes these rules from bit `offset` on (a Stripper shares one among its groups); by default the
+    group has its own."""
 
-    def __init__(self, rules: list[Rule]) -> None:
+    def __init__(self, rules: list[Rule], literals: LiteralIndex | None = None, offset: int = 0) -> None:
         self.rules = rules
+        needs = [pattern_needs(rule.pattern) for rule in rules]
+        self.literals = literals if literals is not None else LiteralIndex(needs)
+        self.offset = offset
+        self.own = (1 << len(rules)) - 1  # this group's bits, once shifted down by `offset`
         whole = not rules or rules[0].unit not in ("prefix", "suffix")
-        self.index = RuleIndex([pattern_needs(rule.pattern) for rule in rules], whole=whole)
+        self.index = RuleIndex(needs, whole=whole)
 
-    def candidates(self, text: str) -> list[Rule]:
-        """The rules that may match `text`, in order: those whose needs it meets."""
-        mask = self.index.candidates(text) if self.rules else 0
-        return [rule for i, rule in enumerate(self.rules) if mask >> i & 1] if mask else []
+    def may_match(self, found: int) -> bool:
+        """False when no rule of the group can match a text whose line's literals are `found`."""
+        return bool(found >> self.offset & self.own or self.index.sets)
 
-    def first(self, text: str) -> Rule | None:
+    def candidates(self, text: str, found: int | None = None) -> list[Rule]:
+        """The rules that may match `text`, in order: those whose needs it meets. `found`: the
+        LiteralIndex's mask for `text` or for a text it is part of (computed when not given)."""
+        if not self.rules:
+            return []
+        if found is None:
+            found = self.literals.found(text)
+        mask = found >> self.offset & self.own
+        if not mask and not self.index.sets:
+            return []  # most texts, for most units
+        mask = self.index.candidates(text, mask)
+        rules = []
+        while mask:  # the set bits, lowest first
+            low = mask & -mask
+            rules.append(self.rules[low.bit_length() - 1])
+            mask ^= low
+        return rules
+
+    def first(self, text: str, found: int | None = None) -> Rule | None:
         """The first rule that matches `text`, or None."""
-        return next((rule for rule in self.candidates(text) if rule.find(text) is not None), None)
+        return next((rule for rule in self.candidates(text, found) if rule.find(text) is not None), None)

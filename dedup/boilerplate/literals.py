@@ -1,5 +1,5 @@
 """What every match of a rule's pattern has, derived from the pattern itself: one of a few literals (or
-a character of a set), and at most so many characters. A text without them, or longer than a whole-text
+a chain of characters and sets, or a character of a set), and at most so many characters. A text without them, or longer than a whole-text
 rule can match, cannot match, so the rule's `regex` call (the slow part of stripping) is skipped.
 
 The analysis reads the subset of `regex` syntax the rules use (literals, escapes, sets, groups,
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 
 import regex
 
+from .language import stop_words
 from .rules import MAX_MATCH_CHARS
 
 # Characters outside ASCII that `regex` matches case-insensitively to an ASCII letter (dotted and
@@ -27,11 +30,17 @@ KNOWN_FLAGS = frozenset("imsx")
 # Escapes of one character from a set, and zero-width escapes (anchors and word boundaries).
 SET_ESCAPES = frozenset("dDsSwW")
 ZERO_WIDTH_ESCAPES = frozenset("bBAZzGmM")
-# Text lengths from which a RuleIndex scans for fewer rules' literals (those that can match that long a text).
-SCAN_LENGTHS = (0, 100, 250, 500)
-# Up to so many literals of a kind, a rule group looks for each with `in` rather than with a scan.
-FEW_LITERALS = 6
+# Distinct tokens whose rules a LiteralIndex remembers (a few MB; cleared when full), and the longest.
+MAX_REMEMBERED_TOKENS = 100_000
+MAX_REMEMBERED_TOKEN_CHARS = 64
 VERBOSE_SPACE = " \t\n\r\f\v"
+# The characters str.split() splits at (tests/test_rules.py checks the list against every code point).
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+# A chain (consecutive characters and sets every match holds, like \d[:.h]\d\d, none of them a space) is
+# looked for with a `regex` search of each new token, so it is chosen over literals of one character only
+# (a set weighs at most 0.5); at most so many atoms of a repeat go into one.
+CHAIN_WEIGHT = 1.5
+MAX_CHAIN = 8
 
 
 @dataclass(frozen=True)
@@ -76,92 +85,181 @@ def pattern_needs(pattern: str) -> Needs | None:
                  None if width >= UNBOUNDED else width)
 
 
+class LiteralIndex:
+    """Which of a list of rules (bit i: rule i) a text may hold a literal of, found token by token.
+
+    Each piece of a literal between spaces (its key: the piece that says most) lies inside one
+    whitespace-separated token of any text that holds the literal, lower-cased or not (tests/test_rules.py
+    checks that lower() keeps tokens apart for every code point): at the token's start when a space comes
+    before it in the literal, at its end when one follows. Tokens recur across lines and documents, so each
+    distinct token is scanned once (one `re` pattern of the keys as a trie) and the rules it names are
+    remembered: a line costs a split and a dictionary look-up per token, for every unit at once. Sets
+    and chains that match no whitespace (token_bound) are looked for per token too; the others are left
+    to RuleIndex, which searches the text for them.
+    """
+
+    def __init__(self, needs: list[Needs | None]) -> None:
+        self.every = (1 << len(needs)) - 1
+        self.always = 0  # rules with no literal (or one of only spaces): always candidates
+        # (key, kind) -> bit masks of the rules that need it anywhere in a token, at its start, at its end,
+        # or as the whole token.
+        owners: dict[tuple[str, str], list[int]] = {}
+        for i, need in enumerate(needs):
+            literals = [(s, kind) for s, kind in need.items if kind != "set"] if need is not None else []
+            if not (need.items if need is not None else []) or any(not s.split() for s, _ in literals):
+                self.always |= 1 << i
+            for s, kind in literals:
+                if s.split():
+                    key, place = literal_key(s)
+                    owners.setdefault((key, kind), [0, 0, 0, 0])[place] |= 1 << i
+        # A scan reports the longest key at each position; those that are its prefixes are there too.
+        self.prefixes = {(key, kind): [(end, owners[key[:end], kind]) for end in range(1, len(key) + 1) if (key[:end], kind) in owners]
+                         for key, kind in owners}
+        self.folded = _scan_pattern([s for s, kind in owners if kind == "folded"])
+        self.exact = _scan_pattern([s for s, kind in owners if kind == "exact"])
+        sets: dict[str, int] = {}
+        for i, need in enumerate(needs):
+            for source in need.sets if need is not None else ():
+                if token_bound(source):
+                    sets[source] = sets.get(source, 0) | 1 << i
+        self.sets = [(regex.compile(source), mask) for source, mask in sorted(sets.items())]
+        # One search tells most tokens (those without a digit, say) that they hold none of the sets.
+        self.any_set = regex.compile("|".join(sorted(sets))) if sets else None
+        self.tokens = _TokenMasks(self.token_mask)
+
+    def found(self, text: str) -> int:
+        """Bit mask of the rules whose literal `text` may hold (every rule when it holds one of
+        ASCII_CASE_TWINS: lower() does not fold these to the letters the rules match them with)."""
+        return reduce(or_, map(self.tokens.__getitem__, text.split()), self.always)
+
+    def token_mask(self, token: str) -> int:
+        """Bit mask of the rules one token (a text without whitespace) holds a key of, in its place."""
+        if has_case_twin(token):
+            return self.every
+        mask = 0
+        for pattern, text, kind in ((self.folded, token.lower(), "folded"), (self.exact, token, "exact")):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(text):
+                at = match.start()
+                for end, (anywhere, start, finish, whole) in self.prefixes[match.group(1), kind]:
+                    mask |= anywhere
+                    if at == 0:
+                        mask |= start
+                    if at + end == len(text):
+                        mask |= finish | (whole if at == 0 else 0)
+        if self.any_set is not None and self.any_set.search(token):
+            for pattern, owners in self.sets:
+                if pattern.search(token):
+                    mask |= owners
+        return mask
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """The function words of every language in stopwords.toml."""
+    return frozenset().union(*stop_words().values())
+
+
+class _TokenMasks(dict[str, int]):
+    """Token -> its rule mask, computed on first look-up and remembered (up to MAX_REMEMBERED_TOKENS
+    tokens of at most MAX_REMEMBERED_TOKEN_CHARS characters; cleared when full)."""
+
+    def __init__(self, compute: Callable[[str], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, token: str) -> int:
+        mask = self.compute(token)
+        if len(token) <= MAX_REMEMBERED_TOKEN_CHARS:
+            if len(self) >= MAX_REMEMBERED_TOKENS:
+                self.clear()
+            self[token] = mask
+        return mask
+
+
+def literal_key(literal: str) -> tuple[str, int]:
+    """The piece of a literal between spaces that a token must hold, and where: 0 anywhere, 1 at its
+    start, 2 at its end, 3 as the whole token. The longest piece wins, a space beside it counting as two
+    characters, and a function word (stopwords.toml; most texts hold one) as one.
+
+    >>> literal_key(" a comment"), literal_key("share your "), literal_key(" to "), literal_key("(c)")
+    (('comment', 1), ('share', 2), ('to', 3), ('(c)', 0))
+    """
+    common = _function_words()
+    best: tuple[int, str, int] | None = None
+    for match in re.finditer(r"\S+", literal):
+        place = (match.start() > 0) + 2 * (match.end() < len(literal))
+        score = (1 if match.group() in common else len(match.group())) + 2 * bin(place).count("1")
+        if best is None or score > best[0]:
+            best = score, match.group(), place
+    assert best is not None, "a literal of only spaces has no key"
+    return best[1], best[2]
+
+
 class RuleIndex:
-    """Which of a list of rules may match a text: for rules that match a whole text (`whole`), those
-    that can match its length; of these, those whose literals it holds, found by two scans (one over the
-    lower-cased text, one over the text), each one `re` pattern of the literals as a trie. Two C calls
-    instead of a `regex` call per rule."""
+    """Which of one unit's rules may match a text, given the rules whose literals it may hold
+    (LiteralIndex.found, shifted to this unit's rules): for rules that match a whole text (`whole`),
+    those that can match its length; and rules whose set (a character class) the text has."""
 
     def __init__(self, needs: list[Needs | None], whole: bool) -> None:
         self.whole = whole
-        fit = lambda need, n: not whole or need is None or need.longest is None or need.longest >= n  # noqa: E731
         # fits[n]: the rules that can match a whole text of n characters (MAX_MATCH_CHARS bounds them all).
-        self.fits = [sum(1 << i for i, need in enumerate(needs) if fit(need, n)) for n in range(MAX_MATCH_CHARS + 1)]
-        # The scans of the rules that fit texts of at least so many characters: a long text has fewer
-        # literals to look for (a scan per length would cost more to compile than it saves).
-        self.scans = [Scans(needs, self.fits[n]) for n in SCAN_LENGTHS]
+        longest = [MAX_MATCH_CHARS if not whole or need is None or need.longest is None else min(need.longest, MAX_MATCH_CHARS)
+                   for need in needs]
+        self.fits = [0] * (MAX_MATCH_CHARS + 1)
+        for i, n in enumerate(longest):
+            self.fits[n] |= 1 << i
+        for n in range(MAX_MATCH_CHARS - 1, -1, -1):
+            self.fits[n] |= self.fits[n + 1]
+        owners: dict[str, int] = {}
+        for i, need in enumerate(needs):
+            for s in need.sets if need is not None else ():
+                if not token_bound(s):  # the others are LiteralIndex's
+                    owners[s] = owners.get(s, 0) | 1 << i
+        # A set is searched for (with `regex`, as the rule would match it) only when its rules are not
+        # candidates already.
+        self.sets = [(regex.compile(s), mask) for s, mask in sorted(owners.items())]
 
-    def candidates(self, text: str) -> int:
-        """Bit mask of the rules that may match `text` (bit i: rule i)."""
+    def candidates(self, text: str, found: int) -> int:
+        """Bit mask of the rules that may match `text` (bit i: rule i), of those in `found`."""
         n = len(text)
         if self.whole and n > MAX_MATCH_CHARS:
             return 0  # match_unit matches no whole text this long
         fits = self.fits[min(n, MAX_MATCH_CHARS)]
-        if not fits:
-            return 0
-        if has_case_twin(text):
-            return fits  # lower() would not fold these to the letters the rules match them with
-        step = 0
-        while step + 1 < len(SCAN_LENGTHS) and SCAN_LENGTHS[step + 1] <= n:
-            step += 1
-        return self.scans[step].candidates(text) & fits
+        mask = found & fits
+        for pattern, owners in self.sets:
+            if owners & fits & ~mask and pattern.search(text):
+                mask |= owners & fits
+        return mask
+
+
+@lru_cache(maxsize=1024)
+def token_bound(source: str) -> bool:
+    """True when no character of a match of a set or chain (as pattern_needs writes them: one-character
+    atoms in a row) is whitespace, so that every match lies inside one token of str.split().
+
+    >>> token_bound(r"(?:\\d)(?i:[:.h])(?:\\d)"), token_bound(r"(?i:\\ )(?i:[>»])"), token_bound(r"(?:[\\s,])")
+    (True, False, False)
+    """
+    parser, atoms = _Parser(source), []
+    while parser.pos < len(source):
+        start = parser.pos
+        parser.atom((False, False))
+        atoms.append(source[start : parser.pos])
+    return not any(map(_matches_space, atoms))
+
+
+@lru_cache(maxsize=1024)
+def _matches_space(atom: str) -> bool:
+    """True when the pattern of one character `atom` matches a character of WHITESPACE."""
+    compiled = regex.compile(atom)
+    return any(compiled.fullmatch(char) for char in WHITESPACE)
 
 
 def has_case_twin(text: str) -> bool:
     """True when `text` holds one of ASCII_CASE_TWINS."""
     return not text.isascii() and any(char in text for char in ASCII_CASE_TWINS)
-
-
-class Scans:
-    """The literal scans of the rules in bit mask `include` (the others never are candidates)."""
-
-    def __init__(self, needs: list[Needs | None], include: int) -> None:
-        self.always = 0  # rules with no literal: always candidates
-        owners: dict[tuple[str, str], int] = {}  # literal or set -> bit mask of the rules that require it
-        for i, need in enumerate(needs):
-            if not include >> i & 1:
-                continue
-            items = need.items if need is not None else []
-            if not items:
-                self.always |= 1 << i
-            for item in items:
-                owners[item] = owners.get(item, 0) | 1 << i
-        # A scan reports the longest literal at each position; those that are its prefixes are there too.
-        self.owners = {item: _prefix_owners(*item, owners) for item in owners if item[1] != "set"}
-        folded, exact = ([s for s, kind in owners if kind == wanted] for wanted in ("folded", "exact"))
-        # A few literals are looked for one by one: `in` costs less than a scan.
-        self.few = [(s, kind == "folded", owners[s, kind]) for kind, pieces in (("folded", folded), ("exact", exact))
-                    if len(pieces) <= FEW_LITERALS for s in pieces]
-        self.folded = _scan_pattern(folded) if len(folded) > FEW_LITERALS else None
-        self.exact = _scan_pattern(exact) if len(exact) > FEW_LITERALS else None
-        # A set is searched for (with `regex`, as the rule would match it) only when its rules are not
-        # candidates already.
-        self.sets = [(regex.compile(s), mask) for (s, kind), mask in sorted(owners.items()) if kind == "set"]
-
-    def candidates(self, text: str) -> int:
-        """Bit mask of the rules whose literals `text` holds (or that have none)."""
-        mask = self.always
-        lowered = text.lower()
-        for piece, folded, owners in self.few:
-            if piece in (lowered if folded else text):
-                mask |= owners
-        if self.folded is not None:
-            for piece in set(self.folded.findall(lowered)):
-                mask |= self.owners[piece, "folded"]
-        if self.exact is not None:
-            for piece in set(self.exact.findall(text)):
-                mask |= self.owners[piece, "exact"]
-        for pattern, owners in self.sets:
-            if owners & ~mask and pattern.search(text):
-                mask |= owners
-        return mask
-
-
-def _prefix_owners(piece: str, kind: str, owners: dict[tuple[str, str], int]) -> int:
-    mask = 0
-    for end in range(1, len(piece) + 1):
-        mask |= owners.get((piece[:end], kind), 0)
-    return mask
 
 
 def _scan_pattern(pieces: list[str]) -> re.Pattern[str] | None:
@@ -200,6 +298,7 @@ class _Parser:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.pos = 0
+        self.chains: set[str] = set()  # the sources of the chains found so far
 
     def peek(self, k: int = 0) -> str:
         return self.pattern[self.pos + k] if self.pos + k < len(self.pattern) else ""
@@ -242,15 +341,24 @@ class _Parser:
 
     def sequence(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
         """Parse one alternative; its best requirement (the run of literal characters, group or lookaround
-        whose shortest literal is longest; a set only where nothing else is required) and its width."""
+        whose shortest literal is longest; a chain of characters and sets, then a set, only where
+        no literal of two characters is required) and its width."""
         options: list[frozenset[tuple[str, str]]] = []
         run: list[tuple[str, bool]] = []  # consecutive single characters every match holds, in order
+        chain: list[tuple[str, bool]] = []  # consecutive one-character atoms (source, is a set), in order
         width = 0
 
         def close_run() -> None:
             if run:
                 options.extend(frozenset({piece}) for piece in _run_pieces(run))
                 run.clear()
+
+        def close_chain() -> None:
+            if len(chain) >= 2 and any(is_set for _, is_set in chain):
+                source = "".join(part for part, _ in chain)
+                self.chains.add(source)
+                options.append(frozenset({(source, "set")}))
+            chain.clear()
 
         while True:
             self.skip_verbose(flags)
@@ -263,6 +371,14 @@ class _Parser:
                 if kind == "look" and value is not None and low >= 1:
                     options.append(value)  # what a lookaround requires is in the text too
                 continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
+            source = _atom_source(kind, value) if atom_width == 1 else None
+            if source is None or low == 0 or _matches_space(source):  # a chain stays inside a token
+                close_chain()
+            else:
+                chain.extend([(source, kind == "set")] * min(low, MAX_CHAIN))
+                if low != high or low > MAX_CHAIN:  # the chain goes on from the atom's last repeat
+                    close_chain()
+                    chain.append((source, kind == "set"))
             if kind == "char" and low == high == 1:
                 run.append(value)
                 continue
@@ -273,10 +389,15 @@ class _Parser:
                 elif kind in ("group", "set") and value is not None:
                     options.append(value if kind == "group" else frozenset({value}))
         close_run()
+        close_chain()
         options = [o for o in options if o]
         if not options:
             return None, width
-        return max(options, key=lambda o: (min(map(_weight, o)), -len(o))), width
+        return max(options, key=lambda o: (min(map(self.weight, o)), -len(o))), width
+
+    def weight(self, item: tuple[str, str]) -> float:
+        """How rare a requirement's item is, roughly (see _weight); a chain as CHAIN_WEIGHT."""
+        return CHAIN_WEIGHT if item[1] == "set" and item[0] in self.chains else _weight(item)
 
     def skip_verbose(self, flags: tuple[bool, bool]) -> None:
         """Skip the spaces and comments a verbose pattern ignores."""
@@ -431,6 +552,16 @@ def _weight(item: tuple[str, str]) -> float:
     if kind == "set":
         return 0.25 if "\\p" in text or "\\w" in text else 0.5
     return len(text) if text.strip() else 0
+
+
+def _atom_source(kind: str, value: object) -> str | None:
+    """A `regex` pattern of one character atom, under its flags: a literal or a set (None for others)."""
+    if kind == "char":
+        char, ignore_case = value  # type: ignore[misc]
+        return f"(?i:{regex.escape(char)})" if ignore_case else regex.escape(char)
+    if kind == "set" and value is not None:
+        return value[0]  # type: ignore[index]
+    return None
 
 
 def _set_item(source: str, flags: tuple[bool, bool]) -> tuple[str, str]:

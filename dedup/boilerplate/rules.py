@@ -136,17 +136,27 @@ def load_rule_file(path: str | Path, text: str | None = None) -> list[Rule]:
     """Read the `[[rule]]` tables of one TOML file."""
     source = str(path)
     try:
-        data = tomllib.loads(text if text is not None else Path(path).read_text(encoding="utf-8"))
+        text = text if text is not None else Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise RuleError(f"{source}: cannot read rule file: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise RuleError(f"{source}: rule file is not UTF-8 text") from None
+    return list(_parse_rule_file(source, text))
+
+
+# A run loads its rules in several places (the check before it starts, each phase, each worker): the
+# file is read every time, its text compiled once per process (a forked worker inherits the parent's).
+@lru_cache(maxsize=64)
+def _parse_rule_file(source: str, text: str) -> tuple[Rule, ...]:
+    """The rules of one rule file's TOML text (`source` names it in errors)."""
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise RuleError(f"{source}: not valid TOML: {err}") from None
     tables = data.get("rule")
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise RuleError(f"{source}: no rules found; write each rule as a [[rule]] table")
-    return [parse_rule(table, source) for table in tables]
+    return tuple(parse_rule(table, source) for table in tables)
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,7 @@ def prepare_in_processes(documents: Iterable[Document], config: DedupConfig, job
         yield from map(Preparer(config).prepare_chunk, chunked(documents))
         return
     chunks = chunked(documents)
+    Preparer(config)  # compile the rules here, once: forked workers inherit them (rules.py caches them)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=(config,)) as pool:
         pending: deque[Future[PreparedChunk]] = deque()
         while True:
