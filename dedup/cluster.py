@@ -308,16 +308,16 @@ def walk_components(group: Components) -> list[Match]:
 
         def copy_of(i: int) -> tuple[int, float] | None:
             """The kept member that i copies, directly or through a removed copy, with i's similarity."""
-            sims = _copy_similarity(sigs, rows, lengths, facts, kept, i)
+            sims = _copy_similarity(sigs, rows, lengths, facts, kept, i, threshold)
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
                 return kept[best], float(sims[best])
             removed = list(target)
-            via = _copy_similarity(sigs, rows, lengths, facts, removed, i) if removed else np.zeros(0)
+            via = _copy_similarity(sigs, rows, lengths, facts, removed, i, threshold) if removed else np.zeros(0)
             if not len(via) or via.max() < threshold:
                 return None
             k = target[removed[int(np.argmax(via))]]
-            direct = float(_copy_similarity(sigs, rows, lengths, facts, [k], i)[0])
+            direct = float(_copy_similarity(sigs, rows, lengths, facts, [k], i, CHAIN_FLOOR)[0])
             return (k, direct) if direct >= CHAIN_FLOOR else None
 
         for i in range(first + 1, last):
@@ -368,12 +368,17 @@ class _Facts:
         return found
 
 
-def _copy_similarity(sigs: np.ndarray, sig_rows: np.ndarray, lengths: np.ndarray, facts: _Facts, others: list[int], i: int) -> np.ndarray:
-    """Estimated Jaccard similarity of paragraph i to each of `others`, 0 where i cannot be their copy
-    (paragraph k's signature is sigs[sig_rows[k]])."""
+def _copy_similarity(sigs: np.ndarray, sig_rows: np.ndarray, lengths: np.ndarray, facts: _Facts, others: list[int], i: int,
+                     floor: float) -> np.ndarray:
+    """Estimated Jaccard similarity of paragraph i to each of `others` (paragraph k's signature is
+    sigs[sig_rows[k]]), 0 where i cannot be their copy. Callers only ask which reach `floor`, so the
+    names and numbers are compared only for those: in a component of thousands that is a few pairs a
+    member, not every kept one."""
     sims = (sigs[sig_rows[others]] == sigs[sig_rows[i]]).mean(axis=1)
     sims[lengths[others] * MAX_GROWTH < lengths[i]] = 0.0
-    sims[[not facts_agree(facts[k], facts[i]) for k in others]] = 0.0
+    for j in np.flatnonzero(sims >= floor).tolist():
+        if not facts_agree(facts[others[j]], facts[i]):
+            sims[j] = 0.0
     return sims
 
 

@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import Cluster, ConfigError, DuplicateConfig, find_duplicates
-from dedup.cluster import CHAIN_FLOOR, band_pairs
+from dedup.cluster import CHAIN_FLOOR, MAX_GROWTH, Components, band_pairs, facts_agree, walk_components
+from dedup.fingerprint import fingerprint
 from dedup.paragraphs import split_sentences
 
 from conftest import SEEDS, SHARED
@@ -451,3 +452,54 @@ def test_band_pairs_connect_every_bucket_with_distinct_sorted_pairs(rows: int, b
         for key in np.unique(keys[:, band]).tolist():
             members = np.flatnonzero(keys[:, band] == key).tolist()
             assert len({find(m) for m in members}) == 1
+
+
+def plain_walk(group: Components) -> list[tuple[int, int, float]]:
+    """walk_components as first written: every kept (or removed) member's names and numbers compared."""
+    prints, threshold = group.prints, group.threshold
+    facts = [prints.facts(i) for i in range(len(prints))]
+
+    def similarity(others: list[int], i: int) -> np.ndarray:
+        sims = (prints.sigs[prints.sig_rows[others]] == prints.sigs[prints.sig_rows[i]]).mean(axis=1)
+        sims[prints.lengths[others] * MAX_GROWTH < prints.lengths[i]] = 0.0
+        sims[[not facts_agree(facts[k], facts[i]) for k in others]] = 0.0
+        return sims
+
+    found = []
+    kept, target = [0], {}
+    for i in range(1, len(prints)):
+        sims = similarity(kept, i)
+        best = int(np.argmax(sims))
+        if sims[best] >= threshold:
+            target[i] = kept[best]
+            found.append((i, kept[best], float(sims[best])))
+            continue
+        removed = list(target)
+        via = similarity(removed, i) if removed else np.zeros(0)
+        if len(via) and via.max() >= threshold:
+            k = target[removed[int(np.argmax(via))]]
+            direct = float(similarity([k], i)[0])
+            if direct >= CHAIN_FLOOR:
+                target[i] = k
+                found.append((i, k, direct))
+                continue
+        kept.append(i)
+    return found
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Leeds", "Marseille", "Porto", "Ghent"]), st.integers(2, 40),
+                          st.sampled_from(["Monday", "Friday"]), st.integers(0, 3)), min_size=2, max_size=12))
+def test_walking_a_component_compares_facts_as_the_plain_walk_does(fills: list[tuple[str, int, str, int]]) -> None:
+    # Fills of one template (other facts: never copies) and edited copies of them (same facts: copies),
+    # walked as one component: what is removed, for which kept member and at what similarity, is what
+    # comparing every member's names and numbers with every kept one gives.
+    edits = ["", " The station reopened later.", "officials", "authorities"]
+    texts = []
+    for city, n, day, edit in fills:
+        text = TEMPLATE.format(city=city, n=n, day=day, place="Old Port", m=n % 7 + 1)
+        texts.append(text.replace(edits[2], edits[3]) if edit == 2 else text + edits[edit] if edit else text)
+    prints = fingerprint(texts, DuplicateConfig())
+    n = len(texts)
+    group = Components(np.arange(n), prints, np.zeros(n, dtype=bool), np.array([0]), 0.5)
+    assert [(m.removed, m.kept, m.similarity) for m in walk_components(group)] == plain_walk(group)
