@@ -160,8 +160,8 @@ def char_counts(text: str) -> tuple[int, int, int, int]:
         digits = classes.count(b"d")
         return digits, digits + classes.count(b"a"), classes.count(b"s"), classes.count(b"p")
     others = data.translate(None, ASCII).decode("utf-8", "surrogatepass")
-    digits = classes.count(b"d") + sum(map(str.isdigit, others))
-    return (digits, classes.count(b"d") + classes.count(b"a") + sum(map(str.isalnum, others)),
+    ascii_digits = classes.count(b"d")
+    return (ascii_digits + sum(map(str.isdigit, others)), ascii_digits + classes.count(b"a") + sum(map(str.isalnum, others)),
             classes.count(b"s") + sum(map(str.isspace, others)),
             classes.count(b"p") + sum(map(others.count, OTHER_SEPARATORS)))
 

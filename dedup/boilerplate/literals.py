@@ -1,6 +1,7 @@
 """What every match of a rule's pattern has, derived from the pattern itself: one of a few literals (or
-a chain of characters and sets, or a character of a set), and at most so many characters. A text without them, or longer than a whole-text
-rule can match, cannot match, so the rule's `regex` call (the slow part of stripping) is skipped.
+a chain of characters and sets, or a character of a set), and at most so many characters. A text
+without them, or longer than a whole-text rule can match, cannot match, so the rule's `regex` call (the
+slow part of stripping) is skipped.
 
 The analysis reads the subset of `regex` syntax the rules use (literals, escapes, sets, groups,
 lookarounds, alternatives, quantifiers, the flags i, m, s, x) and gives up (the rule is always tried) on
