@@ -181,14 +181,12 @@ class Labels(NamedTuple):
 NO_LABELS = Labels(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
-def verified_pairs(shared: Representatives, band: int, agreed: dict[int, bool] | None = None) -> np.ndarray:
+def verified_pairs(shared: Representatives, band: int) -> np.ndarray:
     """The pairs of representatives that share band `band`'s key and are verified near-duplicates
     (estimated Jaccard >= threshold, facts_agree), as sorted int64 codes i * len(reps) + j (i < j).
 
     The band's keys are computed here from the signatures, so no matrix of every band's keys exists, and
     only verified pairs leave: the union over the bands is the verification of every candidate pair.
-    `agreed` remembers facts_agree's verdicts by pair code, for bands run one after the other in a process
-    (a pair is often a candidate in several bands).
     """
     prints, n = shared.prints, len(shared.reps)
     rows = prints.sig_rows[shared.reps]
@@ -200,13 +198,7 @@ def verified_pairs(shared: Representatives, band: int, agreed: dict[int, bool] |
     # facts_agree holds wherever a side has fewer than MIN_FACT_CHANGES names and numbers: ask it the rest.
     ask = np.flatnonzero(keep)
     ask = ask[np.minimum(_fact_counts(prints, shared.reps[a[ask]]), _fact_counts(prints, shared.reps[b[ask]])) >= MIN_FACT_CHANGES]
-    agreed = {} if agreed is None else agreed
-    facts = _Facts(prints, shared.reps)
-    for k, code, i, j in zip(ask.tolist(), codes[ask].tolist(), a[ask].tolist(), b[ask].tolist()):
-        verdict = agreed.get(code)
-        if verdict is None:
-            verdict = agreed[code] = facts_agree(facts[i], facts[j])
-        keep[k] = verdict
+    keep[ask] = facts_agree_pairs(prints, shared.reps[a[ask]], shared.reps[b[ask]])
     return codes[keep]
 
 
@@ -216,9 +208,9 @@ def _fact_counts(prints: Fingerprints, paragraphs: np.ndarray) -> np.ndarray:
     return ends - np.where(paragraphs > 0, prints.fact_ends[paragraphs - 1], 0)
 
 
-def band_labels(shared: Representatives, band: int, agreed: dict[int, bool] | None = None) -> Labels:
+def band_labels(shared: Representatives, band: int) -> Labels:
     """Component labels of one band's verified pairs (what a band's task returns to be merged)."""
-    codes = verified_pairs(shared, band, agreed)
+    codes = verified_pairs(shared, band)
     n = len(shared.reps)
     return components(codes // n, codes % n)
 
@@ -256,9 +248,9 @@ def components(a: np.ndarray, b: np.ndarray) -> Labels:
 
 def labels_here(shared: Representatives) -> Labels:
     """Every band's verified pairs as component labels, band after band in this process."""
-    labels, agreed = NO_LABELS, {}
+    labels = NO_LABELS
     for band in range(shared.bands):
-        labels = merge_labels(labels, band_labels(shared, band, agreed))
+        labels = merge_labels(labels, band_labels(shared, band))
     return labels
 
 
@@ -399,6 +391,55 @@ def facts_agree(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) 
     differ_a, differ_b = len(only_a) - matched, len(only_b) - matched
     shared = len(a) - differ_a
     return min(differ_a, differ_b) < MIN_FACT_CHANGES or shared * 2 >= shared + differ_a + differ_b
+
+
+def facts_agree_pairs(prints: Fingerprints, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """facts_agree(prints.facts(first[k]), prints.facts(second[k])) for every k, by sorting all the pairs'
+    facts at once: a band's verification asks it of tens of thousands of pairs.
+
+    >>> from dedup.config import DuplicateConfig
+    >>> from dedup.fingerprint import fingerprint
+    >>> texts = ["Smith met Jones in Leeds on 12 May with 40 staff.", "Smith met Jones in Leeds on 12 May with 40 staff.",
+    ...          "Brown met Green in York on 3 June with 95 staff."]
+    >>> facts_agree_pairs(fingerprint(texts, DuplicateConfig()), np.array([0, 0]), np.array([1, 2])).tolist()
+    [True, False]
+    """
+    pairs = np.arange(len(first))
+    sides = []
+    for side, paragraphs in enumerate((first, second)):
+        counts = _fact_counts(prints, paragraphs)
+        ends = np.cumsum(counts)
+        at = np.repeat(prints.fact_ends[paragraphs] - ends, counts) + np.arange(ends[-1] if len(ends) else 0)
+        sides.append((np.repeat(pairs, counts), at, np.full(len(at), side, dtype=np.int8)))
+    pair, at, side = (np.concatenate(parts) for parts in zip(*sides))
+    counts = _fact_counts(prints, first)
+    # A fact is one side's alone when no fact of the other side in its pair has its exact key.
+    order, starts = _runs(pair, prints.fact_keys[at, 0])
+    run = np.zeros(len(order), dtype=np.int64)
+    run[starts] = 1
+    run = np.cumsum(run) - 1
+    both = (np.minimum.reduceat(side[order], starts) == 0) & (np.maximum.reduceat(side[order], starts) == 1)
+    only = np.empty(len(order), dtype=bool)
+    only[order] = ~both[run] if len(order) else both
+    only_first = np.bincount(pair[only & (side == 0)], minlength=len(pairs))
+    only_second = np.bincount(pair[only & (side == 1)], minlength=len(pairs))
+    # Loose keys shared by facts alone on both sides are one name misspelt: as many as the smaller count.
+    loose = only & prints.fact_loose[at]
+    pair, side = pair[loose], side[loose]
+    order, starts = _runs(pair, prints.fact_keys[at[loose], 1])
+    seconds = np.add.reduceat(side[order].astype(np.int64), starts)
+    firsts = np.diff(starts, append=len(order)) - seconds
+    matched = np.bincount(pair[order[starts]], weights=np.minimum(firsts, seconds), minlength=len(pairs)).astype(np.int64)
+    differ_first, differ_second = only_first - matched, only_second - matched
+    shared = counts - differ_first
+    return (np.minimum(differ_first, differ_second) < MIN_FACT_CHANGES) | (shared * 2 >= shared + differ_first + differ_second)
+
+
+def _runs(pair: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order that sorts facts by (pair, key), and where each run of one pair and key starts in it."""
+    order = np.lexsort((key, pair))
+    p, k = pair[order], key[order]
+    return order, np.flatnonzero(np.concatenate(([True], (p[1:] != p[:-1]) | (k[1:] != k[:-1]))))[: len(p)]
 
 
 def _similarity(sigs: np.ndarray, pairs: np.ndarray, batch: int = 65536) -> np.ndarray:

@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import Cluster, ConfigError, DuplicateConfig, find_duplicates
-from dedup.cluster import CHAIN_FLOOR, MAX_GROWTH, Components, band_pairs, facts_agree, walk_components
-from dedup.fingerprint import fingerprint
+from dedup.cluster import CHAIN_FLOOR, MAX_GROWTH, Components, band_pairs, facts_agree, facts_agree_pairs, walk_components
+from dedup.fingerprint import Fingerprints, fingerprint
 from dedup.paragraphs import split_sentences
 
 from conftest import SEEDS, SHARED
@@ -503,3 +503,44 @@ def test_walking_a_component_compares_facts_as_the_plain_walk_does(fills: list[t
     n = len(texts)
     group = Components(np.arange(n), prints, np.zeros(n, dtype=bool), np.array([0]), 0.5)
     assert [(m.removed, m.kept, m.similarity) for m in walk_components(group)] == plain_walk(group)
+
+
+# A paragraph's names and numbers as (exact key, loose key or -1); few distinct keys, so that sides share
+# exact keys, repeat them, and share loose keys under other exact keys (misspellings).
+_facts = st.lists(st.tuples(st.integers(0, 7), st.one_of(st.just(-1), st.integers(0, 4))), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_facts, min_size=1, max_size=8), st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20))
+def test_facts_agree_pairs_is_facts_agree_for_each_pair(paragraphs: list, pairs: list) -> None:
+    """The vectorised verdicts of a band's pairs are facts_agree's, pair by pair, whichever side is first."""
+    n = len(paragraphs)
+    pairs = [(a % n, b % n) for a, b in pairs]
+    flat = [fact for facts in paragraphs for fact in facts]
+    none = np.zeros(n, dtype=np.int64)
+    prints = Fingerprints(
+        keys=none.astype(np.uint64), eligible=none.astype(bool), sig_rows=none - 1, sigs=np.zeros((0, 4), dtype=np.uint32),
+        lengths=none, sentence_keys=np.zeros(0, dtype=np.uint64), sentence_ends=none,
+        fact_keys=np.array([(e, max(loose, 0)) for e, loose in flat], dtype=np.uint64).reshape(-1, 2),
+        fact_loose=np.array([loose >= 0 for _, loose in flat], dtype=bool),
+        fact_ends=np.cumsum([len(facts) for facts in paragraphs], dtype=np.int64))
+    assert [prints.facts(i) for i in range(n)] == [tuple(facts) for facts in paragraphs]
+    first, second = np.array([a for a, _ in pairs], dtype=np.int64), np.array([b for _, b in pairs], dtype=np.int64)
+    got = facts_agree_pairs(prints, first, second).tolist()
+    assert got == [facts_agree(tuple(paragraphs[a]), tuple(paragraphs[b])) for a, b in pairs]
+
+
+def test_facts_agree_pairs_on_real_paragraphs() -> None:
+    """On the seeds' paragraphs, and on template fills that differ in names and numbers."""
+    texts = [p for seed in sorted(SEEDS.glob("*.txt")) for p in seed.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    texts += [f"{who} met {other} in {town} on {day} May with {staff} staff and {cars} cars."
+              for who, other, town, day, staff, cars in [("Smith", "Jones", "Leeds", 12, 40, 7), ("Smith", "Jones", "Leeds", 12, 40, 8),
+                                                         ("Brown", "Green", "York", 3, 95, 2), ("Smtih", "Jones", "Leeds", 12, 41, 7)]]
+    prints = fingerprint(texts, DuplicateConfig())
+    rng = np.random.default_rng(5)
+    first, second = rng.integers(0, len(texts), 500), rng.integers(0, len(texts), 500)
+    last = len(texts) - 4
+    first[:6], second[:6] = [last, last, last, last + 1, last + 2, last + 3], [last + 1, last + 2, last + 3, last + 2, last + 3, last]
+    want = [facts_agree(prints.facts(int(a)), prints.facts(int(b))) for a, b in zip(first, second)]
+    assert want[:3] == [True, False, True] and False in want[6:]
+    assert facts_agree_pairs(prints, first, second).tolist() == want
