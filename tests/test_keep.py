@@ -150,3 +150,16 @@ def test_containment_tries_only_the_best_ranked_containers(limit: int) -> None:
         found = [(m.removed, m.kept) for m in cluster._contained(table, {})]
     assert found == ([(0, 4)] if limit == 4 else [])
     assert found == plain_contained(table, set(), limit)
+
+
+@pytest.mark.parametrize("limit", [1, 64])
+def test_a_paragraph_found_contained_is_no_container_and_takes_no_place(limit: int) -> None:
+    # Paragraph 0 goes as contained in 2; paragraph 1, shorter, is held by both and is contained in 2, not
+    # in the gone 0, and 0 does not count among the containers tried (with one tried, 2 is still it).
+    picks = [[0, 1, 2], [0, 1], [0, 1, 2, 3]]
+    prints = fingerprint([" ".join(SENTENCES[i] for i in pick) for pick in picks], DedupConfig().duplicates)
+    table = ParagraphTable(prints, np.arange(len(picks)), np.zeros(len(picks), dtype=bool))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cluster, "MAX_CONTAINERS", limit)
+        found = [(m.removed, m.kept) for m in cluster._contained(table, {})]
+    assert found == [(0, 2), (1, 2)] == plain_contained(table, set(), limit)
