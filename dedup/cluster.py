@@ -123,15 +123,15 @@ def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Mat
     # Each sentence's key as the range [low, high) of the table of (key, paragraph) once each, by key.
     before = np.cumsum(distinct) - distinct
     key_starts = np.flatnonzero(new_key)
-    key_run = np.cumsum(new_key) - 1
-    low, high = np.empty_like(before), np.empty_like(before)
-    low[order] = before[key_starts][key_run]
-    high[order] = np.append(before[key_starts[1:]], np.count_nonzero(distinct))[key_run]
-    keys, owners = keys[distinct], owners[distinct]
+    low, high = before[key_starts], np.append(before[key_starts[1:]], np.count_nonzero(distinct))
+    key_of = np.empty(len(order), dtype=np.int64)  # each sentence's key, numbered by that table
+    key_of[order] = np.cumsum(new_key) - 1
+    del keys, new_key, before, key_starts, order, place  # at 1 GB each is 60 MB
+    owners = owners[distinct]
     has = np.flatnonzero(prints.eligible & (counts > 0) & ~table.fixed & ~gone)
     ends = np.cumsum(counts[has])
-    at = np.repeat(prints.sentence_ends[has] - ends, counts[has]) + np.arange(ends[-1] if len(ends) else 0)
-    low, high = low[at], high[at]
+    key_of = key_of[np.repeat(prints.sentence_ends[has] - ends, counts[has]) + np.arange(ends[-1] if len(ends) else 0)]
+    low, high = low[key_of], high[key_of]
     starts = ends - counts[has]
     rarest = starts + _argmin_per_run(high - low, starts)
     shared = high[rarest] - low[rarest] > 1  # another paragraph holds each of its sentences
