@@ -50,8 +50,10 @@ OTHER_SEPARATORS = [c for c in SEPARATORS if not c.isascii()]
 OWN = ("log_words", "log_chars", "ends_sentence", "list_marker", "stop_share", "capital_share", "digit_share",
        "url", "separators", "commas", "all_caps", "short", "prose", "position", "opens_quote", "long",
        "repeats_in_page", "ellipsis_end", "colon_end", "date_tokens", "copyright", "symbol_share")
+# headline_run: the run of units of 3+ words that end no sentence (a list of headlines of other stories
+# is a run of them; a sub-heading of the article stands alone between paragraphs).
 NEIGHBOURS = ("list_run", "short_run", "between_prose", "prev_ends_sentence", "next_ends_sentence",
-              "prev_log_words", "next_log_words", "prev_list", "next_list", "short_between_prose")
+              "prev_log_words", "next_log_words", "prev_list", "next_list", "short_between_prose", "headline_run")
 FEATURES = OWN + NEIGHBOURS
 
 
@@ -122,6 +124,7 @@ def unit_features(texts: list[str]) -> np.ndarray:
         _run_lengths(listed), _run_lengths(short), between, _shift(col["ends_sentence"], 1),
         _shift(col["ends_sentence"], -1), _shift(col["log_words"], 1), _shift(col["log_words"], -1),
         _shift(col["list_marker"], 1), _shift(col["list_marker"], -1), between * short,
+        _run_lengths(~short & (col["ends_sentence"] == 0)),
     )).reshape(n, len(NEIGHBOURS))
     return np.hstack((own, context))
 
