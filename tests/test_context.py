@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dedup import DedupConfig, clean_corpus, clean_text
-from dedup.boilerplate.context import FEATURES, default_model, judge
+from dedup.boilerplate.context import FEATURES, default_model, judge, unit_features, unit_scores
 from dedup.boilerplate.language import detect_language, words_of
 from dedup.cli import main
 from dedup.pipeline import repeated_keys
@@ -39,6 +39,22 @@ def test_a_short_line_in_a_run_of_navigation_goes_and_the_same_line_between_para
     assert lines.count("What happens next") == 2
     removed = [r for r in removals_of(FERRY) if r.text == "What happens next"]
     assert [r.line for r in removed] == [lines.index("What happens next") + 1]  # the one inside the menu
+
+
+OTHER_STORIES = ["Lifeboat crew rescue two walkers cut off by the tide", "Seafront cafe wins national award for its fish soup",
+                 "New cycle path to link the harbour with the old town", "Storm damage closes pier for the rest of the season"]
+
+
+def test_a_headline_among_other_stories_scores_below_the_same_line_between_paragraphs() -> None:
+    headline = OTHER_STORIES[0]
+    alone = [*ARTICLE[:2], headline, *ARTICLE[2:]]  # between two paragraphs, like a sub-heading
+    in_run = [*ARTICLE, *OTHER_STORIES]  # after the article, with the other stories' headlines
+    run = FEATURES.index("headline_run")
+    assert unit_features(alone)[2, run] == np.log1p(1)
+    assert unit_features(in_run)[len(ARTICLE), run] == np.log1p(len(OTHER_STORIES))
+    assert unit_features(in_run)[0, run] == np.log1p(1)  # the article's own headline stands alone too
+    assert unit_features(in_run)[1, run] == 0.0  # a paragraph ends a sentence
+    assert unit_scores(unit_features(in_run), default_model())[len(ARTICLE)] < unit_scores(unit_features(alone), default_model())[2]
 
 
 def test_every_context_removal_names_the_feature_that_weighed_most() -> None:

@@ -5,6 +5,7 @@ and scripts beyond ASCII, and on generated ones. Equal features give equal score
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,13 +60,17 @@ def plain_features(texts: list[str]) -> np.ndarray:
     def at(name: str, k: int) -> float:
         return float(rows[k][OWN.index(name)]) if 0 <= k < n else 0.0
 
-    def run(name: str, i: int) -> float:  # log(1 + length of the run of units with `name` that holds unit i)
-        if not at(name, i):
+    def headline(k: int) -> bool:  # 3+ words, no sentence end
+        return 0 <= k < n and not at("short", k) and not at("ends_sentence", k)
+
+    def run(name: str | Callable[[int], bool], i: int) -> float:  # log(1 + length of the run of units with `name` that holds unit i)
+        holds = name if callable(name) else lambda k: bool(at(name, k))
+        if not holds(i):
             return 0.0
         first, last = i, i
-        while at(name, first - 1):
+        while holds(first - 1):
             first -= 1
-        while at(name, last + 1):
+        while holds(last + 1):
             last += 1
         return math.log1p(last - first + 1)
 
@@ -73,7 +78,7 @@ def plain_features(texts: list[str]) -> np.ndarray:
         between = min(max(at("prose", i - 1), at("prose", i - 2)), max(at("prose", i + 1), at("prose", i + 2)))
         row += [run("list_marker", i), run("short", i), between, at("ends_sentence", i - 1), at("ends_sentence", i + 1),
                 at("log_words", i - 1), at("log_words", i + 1), at("list_marker", i - 1), at("list_marker", i + 1),
-                between * at("short", i)]
+                between * at("short", i), run(headline, i)]
     return np.array(rows, dtype=np.float64).reshape(n, -1)
 
 

@@ -30,6 +30,7 @@ BOILERPLATE = [
                 "These articles do not necessarily reflect the views of EU Reporter."),
     ("002", 1, "date 2022-11-29"),
     ("002", 1, "1. Skip to content"),
+    ("002", 2, "The parliament building in Bucharest where the NATO summit is taking place"),  # a photo's caption, as line 44
     ("002", 3, "Image: Bernd Riegert/DW"),
     ("002", 4, "PoliticsUkraine"),
     ("002", 8, "17 minutes ago"),

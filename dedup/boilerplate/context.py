@@ -50,8 +50,11 @@ OTHER_SEPARATORS = [c for c in SEPARATORS if not c.isascii()]
 OWN = ("log_words", "log_chars", "ends_sentence", "list_marker", "stop_share", "capital_share", "digit_share",
        "url", "separators", "commas", "all_caps", "short", "prose", "position", "opens_quote", "long",
        "repeats_in_page", "ellipsis_end", "colon_end", "date_tokens", "copyright", "symbol_share")
+# headline_run: log(1 + length of the run of units of 3+ words that end no sentence) that holds the unit.
+# Headlines, captions and list items are such units; fitted, the model weighs one that stands alone (a
+# caption, the headline of another story) further against than one in a run (a list of the article).
 NEIGHBOURS = ("list_run", "short_run", "between_prose", "prev_ends_sentence", "next_ends_sentence",
-              "prev_log_words", "next_log_words", "prev_list", "next_list", "short_between_prose")
+              "prev_log_words", "next_log_words", "prev_list", "next_list", "short_between_prose", "headline_run")
 FEATURES = OWN + NEIGHBOURS
 
 
@@ -122,6 +125,7 @@ def unit_features(texts: list[str]) -> np.ndarray:
         _run_lengths(listed), _run_lengths(short), between, _shift(col["ends_sentence"], 1),
         _shift(col["ends_sentence"], -1), _shift(col["log_words"], 1), _shift(col["log_words"], -1),
         _shift(col["list_marker"], 1), _shift(col["list_marker"], -1), between * short,
+        _run_lengths(~short & (col["ends_sentence"] == 0)),
     )).reshape(n, len(NEIGHBOURS))
     return np.hstack((own, context))
 
