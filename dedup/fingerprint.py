@@ -53,9 +53,7 @@ _ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32
 @lru_cache(maxsize=1 << 15)
 def _normalised(text: str) -> str:
     if not text.isascii():
-        for mark in COMMON_SEPARATORS:
-            if mark in text:
-                text = text.replace(mark, " ")
+        text = _without_common_separators(text)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text).casefold()
             if not text.isascii():
@@ -63,6 +61,15 @@ def _normalised(text: str) -> str:
     # ASCII (3x faster than the pattern): NFKC changes nothing, case folding is lower-casing, the
     # separators are the bytes that are not letters or digits, and split() drops the spaces at the ends.
     return b" ".join(text.encode("ascii").translate(_ASCII_WORDS).split()).decode("ascii")
+
+
+def _without_common_separators(text: str) -> str:
+    """`text` with each of COMMON_SEPARATORS a space (one character for one: offsets stay)."""
+    if not text.isascii():
+        for mark in COMMON_SEPARATORS:
+            if mark in text:
+                text = text.replace(mark, " ")
+    return text
 
 
 def normalised_sentences(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
@@ -79,11 +86,23 @@ def normalised_sentences(text: str) -> tuple[tuple[int, int, str, int, int], ...
 # paragraphs, for fingerprints: remember the latest results, per process.
 @lru_cache(maxsize=1 << 14)
 def _sentence_keys(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
-    out = []
-    for start, end in split_sentences(text):
-        norm = _normalised(text[start:end])
-        out.append((start, end, norm, _words(norm), exact_key(norm)))
-    return tuple(out)
+    spans = split_sentences(text)
+    plain = _without_common_separators(text)
+    if not plain.isascii():
+        out = []
+        for start, end in spans:
+            norm = _normalised(text[start:end])
+            out.append((start, end, norm, _words(norm), exact_key(norm)))
+        return tuple(out)
+    # ASCII once the common separators are spaces (most lines): _normalised's fast path over the whole
+    # line at once (the replacements keep every offset), its words and bytes reused for count and key.
+    data = plain.encode("ascii").translate(_ASCII_WORDS)
+    keys = []
+    for start, end in spans:
+        words = data[start:end].split()
+        norm = b" ".join(words)
+        keys.append((start, end, norm.decode("ascii"), len(words), _bytes_key(norm)))
+    return tuple(keys)
 
 
 def normalise_by_sentence(text: str) -> str:
@@ -127,7 +146,12 @@ def _fact_keys(token: str) -> tuple[int, int]:
 
 def exact_key(normalised: str) -> int:
     """A 64-bit key of a normalised text, for exact-duplicate grouping (stable across runs)."""
-    return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest(), "little")
+    return _bytes_key(normalised.encode("utf-8"))
+
+
+def _bytes_key(data: bytes) -> int:
+    """exact_key of the text whose UTF-8 encoding is `data`."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
