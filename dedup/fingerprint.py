@@ -407,12 +407,16 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
     eligible = np.zeros(len(texts), dtype=bool)
     for i, text in enumerate(texts):
         sentences = _sentence_keys(text)
-        norm = normalise_by_sentence(text)
-        keys.append(exact_key(norm))
+        if len(sentences) == 1:  # the paragraph is its one sentence: its normal form, words and key
+            _, _, norm, words, key = sentences[0]
+        else:
+            norm = normalise_by_sentence(text)
+            words, key = _words(norm), exact_key(norm)
+        keys.append(key)
         eligible[i] = len(norm) >= dup.min_chars
-        sentence_keys.extend(key for *_, key in sentences)
+        sentence_keys.extend([sentence[4] for sentence in sentences])
         sentence_counts.append(len(sentences))
-        if _words(norm) >= dup.min_words:
+        if words >= dup.min_words:
             sig_rows.append(len(signed))
             signed.append(norm)
         else:
