@@ -416,7 +416,7 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
         eligible[i] = len(norm) >= dup.min_chars
         sentence_keys.extend([sentence[4] for sentence in sentences])
         sentence_counts.append(len(sentences))
-        if words >= dup.min_words:
+        if words >= dup.min_words and words:  # no words, no shingles to sign (even with min_words 0)
             sig_rows.append(len(signed))
             signed.append(norm)
         else:

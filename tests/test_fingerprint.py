@@ -347,6 +347,40 @@ def test_batched_fingerprints_equal_one_text_at_a_time(texts: list[str], min_wor
         assert (f.sig_rows[i] >= 0) == (len(norm.split()) >= min_words)
 
 
+def fingerprint_by_definition(texts: list[str], dup: DuplicateConfig) -> tuple[list[int], list[bool], list[bool], list[tuple[int, ...]]]:
+    """Exact keys, eligibility, whether signed, and sentence keys of each text from normalise and the split
+    sentences alone: what fingerprint's shortcuts (a one-sentence paragraph's key is its sentence's, an
+    ASCII line's sentences normalised from one translation of the line) must equal."""
+    norms = [by_the_pattern(t) for t in texts]
+    sentence_keys = [tuple(exact_key(by_the_pattern(t[a:b])) for a, b in split_sentences(t)) for t in texts]
+    return ([exact_key(n) for n in norms], [len(n) >= dup.min_chars for n in norms],
+            [len(n.split()) >= max(dup.min_words, 1) for n in norms], sentence_keys)
+
+
+def fingerprint_fields(f: Fingerprints) -> tuple[list[int], list[bool], list[bool], list[tuple[int, ...]]]:
+    return f.keys.tolist(), f.eligible.tolist(), (f.sig_rows >= 0).tolist(), [f.sentences(i) for i in range(len(f))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(SENTENCES.map(lambda parts: "".join("".join(part) for part in parts)), STYLED, st.text(max_size=60)),
+                max_size=8), st.integers(0, 4), st.integers(0, 30))
+def test_fingerprint_keys_equal_their_definition(texts: list[str], min_words: int, min_chars: int) -> None:
+    dup = DuplicateConfig(min_words=min_words, min_chars=min_chars)
+    assert fingerprint_fields(fingerprint(texts, dup)) == fingerprint_by_definition(texts, dup)
+
+
+def test_fingerprint_keys_equal_their_definition_on_real_text() -> None:
+    texts = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    bench = SHARED / "eval" / "linebench-dev.jsonl"
+    if bench.exists():
+        texts += bench.read_text(encoding="utf-8").splitlines()[:2000]
+    ascii_lines = [t for t in texts if t.translate(dict.fromkeys(map(ord, COMMON_SEPARATORS))).isascii()]
+    assert 0 < len(ascii_lines) < len(texts)  # both ways of normalising sentences are met
+    dup = DuplicateConfig()
+    assert fingerprint_fields(fingerprint(texts, dup)) == fingerprint_by_definition(texts, dup)
+
+
 def test_concatenated_parts_equal_the_fingerprints_of_the_whole() -> None:
     texts = [line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").split("\n") if line.strip()]
     dup = DuplicateConfig()
