@@ -133,15 +133,23 @@ def facts(text: str) -> tuple[tuple[int, int], ...]:
     >>> len(facts("Police in Leeds arrested 12 people on Monday. Officers said so."))
     3
     """
-    return tuple(sorted(set(map(_fact_keys, FACT_PATTERN.findall(text)))))
+    return tuple((exact, loose if has else -1) for exact, loose, has in _fact_rows(text))
+
+
+def _fact_rows(text: str) -> list[tuple[int, int, bool]]:
+    """facts(text) as Fingerprints stores them: (exact key, loose key or 0, whether the loose key applies),
+    in the same order (a pair's row sorts as the pair does: -1 below every key, and 0 with False below 0
+    with True)."""
+    return sorted(set(map(_fact_keys, FACT_PATTERN.findall(text))))
 
 
 # Names and numbers recur across a corpus: remember their keys, per process.
 @lru_cache(maxsize=1 << 16)
-def _fact_keys(token: str) -> tuple[int, int]:
+def _fact_keys(token: str) -> tuple[int, int, bool]:
     word = token.casefold().rstrip(".,:")
-    loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
-    return exact_key(word), loose
+    if word.isalpha() and len(word) >= 4:
+        return exact_key(word), exact_key("".join(sorted(word))), True
+    return exact_key(word), 0, False
 
 
 def exact_key(normalised: str) -> int:
@@ -155,12 +163,15 @@ def _bytes_key(data: bytes) -> int:
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: an avalanching bijection on uint64 arrays."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+    """MurmurHash3's 64-bit finaliser: an avalanching bijection on uint64 arrays (`h` is left as it is;
+    the steps after the first work in place, in one scratch array)."""
+    shifted = h >> np.uint64(33)
+    h = h ^ shifted
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= np.right_shift(h, np.uint64(33), out=shifted)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= np.right_shift(h, np.uint64(33), out=shifted)
+    return h
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -182,9 +193,10 @@ def ngram_hashes(values: np.ndarray, size: int) -> np.ndarray:
     """
     size = max(1, min(size, len(values)))
     count = len(values) - size + 1
-    h = np.zeros(count, dtype=np.uint64)
-    for k in range(size):
-        h = h * _M64 + values[k : k + count]
+    h = values[:count].astype(np.uint64)  # a copy, then multiplied and added to in place
+    for k in range(1, size):
+        h *= _M64
+        h += values[k : k + count]
     return fmix64(h)
 
 
@@ -403,9 +415,9 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
     >>> f.sig_rows.tolist(), f.sigs.shape, len(f.sentences(1)), len(f.facts(1))
     ([-1, 0], (1, 128), 1, 1)
     """
-    keys, sig_rows, signed, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
-    eligible = np.zeros(len(texts), dtype=bool)
-    for i, text in enumerate(texts):
+    keys, sig_rows, signed, sentence_keys, sentence_counts, fact_rows, fact_counts = [], [], [], [], [], [], []
+    norm_lengths = []
+    for text in texts:
         sentences = _sentence_keys(text)
         if len(sentences) == 1:  # the paragraph is its one sentence: its normal form, words and key
             _, _, norm, words, key = sentences[0]
@@ -413,7 +425,7 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
             norm = normalise_by_sentence(text)
             words, key = _words(norm), exact_key(norm)
         keys.append(key)
-        eligible[i] = len(norm) >= dup.min_chars
+        norm_lengths.append(len(norm))
         sentence_keys.extend([sentence[4] for sentence in sentences])
         sentence_counts.append(len(sentences))
         if words >= dup.min_words and words:  # no words, no shingles to sign (even with min_words 0)
@@ -421,22 +433,23 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
             signed.append(norm)
         else:
             sig_rows.append(-1)
-        found = facts(text)
-        fact_pairs.extend(found)
+        found = _fact_rows(text)
+        fact_rows.extend(found)
         fact_counts.append(len(found))
     if signed and dup.shingle == "char" and min(map(len, signed)) >= dup.shingle_size:
         sigs = char_signatures(signed, dup.shingle_size, dup.num_perm, dup.seed)
     else:
         sigs = signatures([shingle_hashes(norm, dup.shingle, dup.shingle_size) for norm in signed], dup.num_perm, dup.seed)
+    fact_exact, fact_loose, fact_has = zip(*fact_rows) if fact_rows else ((), (), ())
     return Fingerprints(
         keys=np.array(keys, dtype=np.uint64),
-        eligible=eligible,
+        eligible=np.array(norm_lengths, dtype=np.int64) >= dup.min_chars,
         sig_rows=np.array(sig_rows, dtype=np.int64),
         sigs=sigs,
         lengths=np.array([len(t) for t in texts], dtype=np.int64),
         sentence_keys=np.array(sentence_keys, dtype=np.uint64),
         sentence_ends=np.cumsum(np.array(sentence_counts, dtype=np.int64)),
-        fact_keys=np.array([(e, max(k, 0)) for e, k in fact_pairs], dtype=np.uint64).reshape(-1, 2),
-        fact_loose=np.array([k >= 0 for _, k in fact_pairs], dtype=bool),
+        fact_keys=np.stack([np.array(fact_exact, dtype=np.uint64), np.array(fact_loose, dtype=np.uint64)], axis=1),
+        fact_loose=np.array(fact_has, dtype=bool),
         fact_ends=np.cumsum(np.array(fact_counts, dtype=np.int64)),
     )

@@ -14,14 +14,18 @@ from hypothesis import strategies as st
 from dedup import DuplicateConfig
 from dedup.fingerprint import (
     COMMON_SEPARATORS,
+    FACT_PATTERN,
     SEPARATOR_PATTERN,
     SHINGLES_PER_BLOCK,
     Fingerprints,
     band_keys,
     concatenate,
     exact_key,
+    facts,
     fingerprint,
+    fmix64,
     lsh_params,
+    ngram_hashes,
     normalise,
     normalise_by_sentence,
     normalised_sentences,
@@ -198,6 +202,31 @@ def test_shingle_hashes_are_distinct_sorted_uint32() -> None:
     h = shingle_hashes(normalise("The talks ended without a deal, the talks ended."))
     assert h.dtype == np.uint32
     assert np.all(np.diff(h.astype(np.int64)) > 0)
+
+
+def plain_ngram_hashes(values: list[int], size: int) -> list[int]:
+    """ngram_hashes in Python integers: the polynomial hash of each run, then MurmurHash3's fmix64."""
+    mask = 2**64 - 1
+    size = max(1, min(size, len(values)))
+    out = []
+    for start in range(len(values) - size + 1):
+        h = 0
+        for value in values[start : start + size]:
+            h = (h * 0x9E3779B97F4A7C15 + value) & mask
+        for shift, multiplier in ((33, 0xFF51AFD7ED558CCD), (33, 0xC4CEB9FE1A85EC53), (33, 1)):
+            h = ((h ^ (h >> shift)) * multiplier) & mask
+        out.append(h)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40), st.integers(1, 7))
+def test_ngram_hashes_equal_the_plain_formula(values: list[int], size: int) -> None:
+    array = np.array(values, dtype=np.uint64)
+    before = array.copy()
+    assert ngram_hashes(array, size).tolist() == plain_ngram_hashes(values, size)
+    assert fmix64(array).tolist() == plain_ngram_hashes(values, 1)
+    assert np.array_equal(array, before)  # the input is left as it is
 
 
 def test_char_shingle_count() -> None:
@@ -379,6 +408,35 @@ def test_fingerprint_keys_equal_their_definition_on_real_text() -> None:
     assert 0 < len(ascii_lines) < len(texts)  # both ways of normalising sentences are met
     dup = DuplicateConfig()
     assert fingerprint_fields(fingerprint(texts, dup)) == fingerprint_by_definition(texts, dup)
+
+
+def facts_by_definition(text: str) -> tuple[tuple[int, int], ...]:
+    """facts as its docstring defines them: each token's word (case-folded, without trailing stops and
+    commas) keyed exactly, and by its sorted letters when it is a word of four letters or more."""
+    pairs = set()
+    for token in FACT_PATTERN.findall(text):
+        word = token.casefold().rstrip(".,:")
+        pairs.add((exact_key(word), exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1))
+    return tuple(sorted(pairs))
+
+
+FACTS = st.lists(st.sampled_from(["Leeds", "LEEDS", "Sdeel", "Ann", "12", "12.", "3,5:", "École", "İstanbul", "½",
+                                  "٣", ". ", "said ", " ", "“", "on Monday", "O'Neill", "ß"]), max_size=20).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(FACTS, st.text(max_size=60)), max_size=8))
+def test_facts_equal_their_definition_and_fingerprints_keep_them(texts: list[str]) -> None:
+    prints = fingerprint(texts, DuplicateConfig())
+    assert [facts(t) for t in texts] == [facts_by_definition(t) for t in texts] == [prints.facts(i) for i in range(len(texts))]
+
+
+def test_facts_equal_their_definition_on_real_text() -> None:
+    texts = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
+    prints = fingerprint(texts, DuplicateConfig())
+    expected = [facts_by_definition(t) for t in texts]
+    assert any(loose == -1 for f in expected for _, loose in f) and any(loose >= 0 for f in expected for _, loose in f)
+    assert [facts(t) for t in texts] == expected == [prints.facts(i) for i in range(len(texts))]
 
 
 def test_concatenated_parts_equal_the_fingerprints_of_the_whole() -> None:
