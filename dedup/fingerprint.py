@@ -163,15 +163,12 @@ def _bytes_key(data: bytes) -> int:
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: an avalanching bijection on uint64 arrays (`h` is left as it is;
-    the steps after the first work in place, in one scratch array)."""
-    shifted = h >> np.uint64(33)
-    h = h ^ shifted
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= np.right_shift(h, np.uint64(33), out=shifted)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= np.right_shift(h, np.uint64(33), out=shifted)
-    return h
+    """MurmurHash3's 64-bit finaliser: an avalanching bijection on uint64 arrays."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -193,10 +190,9 @@ def ngram_hashes(values: np.ndarray, size: int) -> np.ndarray:
     """
     size = max(1, min(size, len(values)))
     count = len(values) - size + 1
-    h = values[:count].astype(np.uint64)  # a copy, then multiplied and added to in place
-    for k in range(1, size):
-        h *= _M64
-        h += values[k : k + count]
+    h = np.zeros(count, dtype=np.uint64)
+    for k in range(size):
+        h = h * _M64 + values[k : k + count]
     return fmix64(h)
 
 
