@@ -436,7 +436,7 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
         sigs = char_signatures(signed, dup.shingle_size, dup.num_perm, dup.seed)
     else:
         sigs = signatures([shingle_hashes(norm, dup.shingle, dup.shingle_size) for norm in signed], dup.num_perm, dup.seed)
-    fact_exact, fact_loose, fact_has = zip(*fact_rows) if fact_rows else ((), (), ())
+    fact_table = np.array(fact_rows, dtype=np.uint64).reshape(-1, 3)  # exact key, loose key or 0, 1 if it applies
     return Fingerprints(
         keys=np.array(keys, dtype=np.uint64),
         eligible=np.array(norm_lengths, dtype=np.int64) >= dup.min_chars,
@@ -445,7 +445,7 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
         lengths=np.array([len(t) for t in texts], dtype=np.int64),
         sentence_keys=np.array(sentence_keys, dtype=np.uint64),
         sentence_ends=np.cumsum(np.array(sentence_counts, dtype=np.int64)),
-        fact_keys=np.stack([np.array(fact_exact, dtype=np.uint64), np.array(fact_loose, dtype=np.uint64)], axis=1),
-        fact_loose=np.array(fact_has, dtype=bool),
+        fact_keys=np.ascontiguousarray(fact_table[:, :2]),
+        fact_loose=fact_table[:, 2] == 1,
         fact_ends=np.cumsum(np.array(fact_counts, dtype=np.int64)),
     )
