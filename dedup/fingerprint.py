@@ -53,9 +53,7 @@ _ASCII_WORDS = bytes(ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32
 @lru_cache(maxsize=1 << 15)
 def _normalised(text: str) -> str:
     if not text.isascii():
-        for mark in COMMON_SEPARATORS:
-            if mark in text:
-                text = text.replace(mark, " ")
+        text = _without_common_separators(text)
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text).casefold()
             if not text.isascii():
@@ -63,6 +61,15 @@ def _normalised(text: str) -> str:
     # ASCII (3x faster than the pattern): NFKC changes nothing, case folding is lower-casing, the
     # separators are the bytes that are not letters or digits, and split() drops the spaces at the ends.
     return b" ".join(text.encode("ascii").translate(_ASCII_WORDS).split()).decode("ascii")
+
+
+def _without_common_separators(text: str) -> str:
+    """`text` with each of COMMON_SEPARATORS a space (one character for one: offsets stay)."""
+    if not text.isascii():
+        for mark in COMMON_SEPARATORS:
+            if mark in text:
+                text = text.replace(mark, " ")
+    return text
 
 
 def normalised_sentences(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
@@ -79,11 +86,23 @@ def normalised_sentences(text: str) -> tuple[tuple[int, int, str, int, int], ...
 # paragraphs, for fingerprints: remember the latest results, per process.
 @lru_cache(maxsize=1 << 14)
 def _sentence_keys(text: str) -> tuple[tuple[int, int, str, int, int], ...]:
-    out = []
-    for start, end in split_sentences(text):
-        norm = _normalised(text[start:end])
-        out.append((start, end, norm, _words(norm), exact_key(norm)))
-    return tuple(out)
+    spans = split_sentences(text)
+    plain = _without_common_separators(text)
+    if not plain.isascii():
+        out = []
+        for start, end in spans:
+            norm = _normalised(text[start:end])
+            out.append((start, end, norm, _words(norm), exact_key(norm)))
+        return tuple(out)
+    # ASCII once the common separators are spaces (most lines): _normalised's fast path over the whole
+    # line at once (the replacements keep every offset), its words and bytes reused for count and key.
+    data = plain.encode("ascii").translate(_ASCII_WORDS)
+    keys = []
+    for start, end in spans:
+        words = data[start:end].split()
+        norm = b" ".join(words)
+        keys.append((start, end, norm.decode("ascii"), len(words), _bytes_key(norm)))
+    return tuple(keys)
 
 
 def normalise_by_sentence(text: str) -> str:
@@ -114,20 +133,33 @@ def facts(text: str) -> tuple[tuple[int, int], ...]:
     >>> len(facts("Police in Leeds arrested 12 people on Monday. Officers said so."))
     3
     """
-    return tuple(sorted(set(map(_fact_keys, FACT_PATTERN.findall(text)))))
+    return tuple((exact, loose if has else -1) for exact, loose, has in _fact_rows(text))
+
+
+def _fact_rows(text: str) -> list[tuple[int, int, bool]]:
+    """facts(text) as Fingerprints stores them: (exact key, loose key or 0, whether the loose key applies),
+    in the same order (a pair's row sorts as the pair does: -1 below every key, and 0 with False below 0
+    with True)."""
+    return sorted(set(map(_fact_keys, FACT_PATTERN.findall(text))))
 
 
 # Names and numbers recur across a corpus: remember their keys, per process.
 @lru_cache(maxsize=1 << 16)
-def _fact_keys(token: str) -> tuple[int, int]:
+def _fact_keys(token: str) -> tuple[int, int, bool]:
     word = token.casefold().rstrip(".,:")
-    loose = exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1
-    return exact_key(word), loose
+    if word.isalpha() and len(word) >= 4:
+        return exact_key(word), exact_key("".join(sorted(word))), True
+    return exact_key(word), 0, False
 
 
 def exact_key(normalised: str) -> int:
     """A 64-bit key of a normalised text, for exact-duplicate grouping (stable across runs)."""
-    return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest(), "little")
+    return _bytes_key(normalised.encode("utf-8"))
+
+
+def _bytes_key(data: bytes) -> int:
+    """exact_key of the text whose UTF-8 encoding is `data`."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:
@@ -379,36 +411,41 @@ def fingerprint(texts: list[str], dup: DuplicateConfig) -> Fingerprints:
     >>> f.sig_rows.tolist(), f.sigs.shape, len(f.sentences(1)), len(f.facts(1))
     ([-1, 0], (1, 128), 1, 1)
     """
-    keys, sig_rows, signed, sentence_keys, sentence_counts, fact_pairs, fact_counts = [], [], [], [], [], [], []
-    eligible = np.zeros(len(texts), dtype=bool)
-    for i, text in enumerate(texts):
+    keys, sig_rows, signed, sentence_keys, sentence_counts, fact_rows, fact_counts = [], [], [], [], [], [], []
+    norm_lengths = []
+    for text in texts:
         sentences = _sentence_keys(text)
-        norm = normalise_by_sentence(text)
-        keys.append(exact_key(norm))
-        eligible[i] = len(norm) >= dup.min_chars
-        sentence_keys.extend(key for *_, key in sentences)
+        if len(sentences) == 1:  # the paragraph is its one sentence: its normal form, words and key
+            _, _, norm, words, key = sentences[0]
+        else:
+            norm = normalise_by_sentence(text)
+            words, key = _words(norm), exact_key(norm)
+        keys.append(key)
+        norm_lengths.append(len(norm))
+        sentence_keys.extend([sentence[4] for sentence in sentences])
         sentence_counts.append(len(sentences))
-        if _words(norm) >= dup.min_words:
+        if words >= dup.min_words and words:  # no words, no shingles to sign (even with min_words 0)
             sig_rows.append(len(signed))
             signed.append(norm)
         else:
             sig_rows.append(-1)
-        found = facts(text)
-        fact_pairs.extend(found)
+        found = _fact_rows(text)
+        fact_rows.extend(found)
         fact_counts.append(len(found))
     if signed and dup.shingle == "char" and min(map(len, signed)) >= dup.shingle_size:
         sigs = char_signatures(signed, dup.shingle_size, dup.num_perm, dup.seed)
     else:
         sigs = signatures([shingle_hashes(norm, dup.shingle, dup.shingle_size) for norm in signed], dup.num_perm, dup.seed)
+    fact_table = np.array(fact_rows, dtype=np.uint64).reshape(-1, 3)  # exact key, loose key or 0, 1 if it applies
     return Fingerprints(
         keys=np.array(keys, dtype=np.uint64),
-        eligible=eligible,
+        eligible=np.array(norm_lengths, dtype=np.int64) >= dup.min_chars,
         sig_rows=np.array(sig_rows, dtype=np.int64),
         sigs=sigs,
         lengths=np.array([len(t) for t in texts], dtype=np.int64),
         sentence_keys=np.array(sentence_keys, dtype=np.uint64),
         sentence_ends=np.cumsum(np.array(sentence_counts, dtype=np.int64)),
-        fact_keys=np.array([(e, max(k, 0)) for e, k in fact_pairs], dtype=np.uint64).reshape(-1, 2),
-        fact_loose=np.array([k >= 0 for _, k in fact_pairs], dtype=bool),
+        fact_keys=np.ascontiguousarray(fact_table[:, :2]),
+        fact_loose=fact_table[:, 2] == 1,
         fact_ends=np.cumsum(np.array(fact_counts, dtype=np.int64)),
     )

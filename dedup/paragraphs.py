@@ -9,9 +9,9 @@ import regex
 from .config import ParagraphMode
 from .records import Line, Paragraph
 
-# Terminal punctuation, closing quotes or brackets, then the space before the next sentence (none is
-# needed after CJK full stops).
-BOUNDARY_PATTERN = regex.compile(r"[.!?…。！？]+[\"'”’»)\]]*(?:\s+|(?<=[。！？][\"'”’»)\]]*)(?=\S))")
+# Terminal punctuation, closing quotes or brackets (group 1: where the sentence ends), then the space
+# before the next sentence (none is needed after CJK full stops).
+BOUNDARY_PATTERN = regex.compile(r"([.!?…。！？]+[\"'”’»)\]]*)(?:\s+|(?<=[。！？][\"'”’»)\]]*)(?=\S))")
 # What may open a sentence: a capital, a digit, an opening quote, bracket or dash, or a letter of a
 # script without case (CJK, Arabic, ...).
 OPENER_PATTERN = regex.compile(r"[\p{Lu}\p{N}\"'“‘«(\[¿¡\-–—「『\p{Lo}]")
@@ -21,6 +21,8 @@ SENTENCE_END_STOPS = ".!?…。！？:;"
 CLOSERS = "\"'”’»)]"
 # One letter, or dotted initials without the final stop ("U.S", "e.g"): the stop after them is not an end.
 INITIALS_PATTERN = regex.compile(r"\p{L}(?:\.\p{L})*")
+# How far back from a full stop _after_abbreviation looks for the word before it, at first.
+WORD_REACH = 24
 # Abbreviations after which a full stop does not end a sentence (lower-cased, without the stop).
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sr jr gen col lt sgt capt cmdr adm gov sen rep rev hon pres vs etc e.g i.e "
@@ -50,11 +52,11 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
         end = match.end()
         if end >= size or not OPENER_PATTERN.match(text, end):
             continue
-        found = match.group()
-        stop = found.rstrip()
-        if stop == "." and _after_abbreviation(text, match.start()):
+        # the stops and closers (group 1) are the match without its trailing whitespace
+        first, stop = match.span(1)
+        if stop - first == 1 and text[first] == "." and _after_abbreviation(text, first):
             continue
-        spans.append((start, end - (len(found) - len(stop))))
+        spans.append((start, stop))
         start = end
     if start < size and text[start:].strip():
         spans.append((start, len(text.rstrip())))
@@ -65,9 +67,16 @@ def _after_abbreviation(text: str, stop: int) -> bool:
     """True when the full stop at `stop` follows an abbreviation or a one-letter initial."""
     if stop == 0 or text[stop - 1].isspace():
         return False
-    # the word before: back to the last space (str.rsplit's whitespace is str.isspace's)
-    word = text[:stop].rsplit(None, 1)[-1].lstrip("(\"'“‘").lower()
-    return word in ABBREVIATIONS or INITIALS_PATTERN.fullmatch(word) is not None
+    # the word before: back to the last space (str.rsplit's whitespace is str.isspace's), found in the
+    # characters just before unless the word is longer than they are
+    parts = text[max(stop - WORD_REACH, 0) : stop].rsplit(None, 1)
+    if len(parts) == 1 and stop > WORD_REACH:
+        parts = text[:stop].rsplit(None, 1)
+    word = parts[-1].lstrip("(\"'“‘").lower()
+    if word in ABBREVIATIONS:
+        return True
+    # initials have a stop at every other character: most words fail that before the pattern runs
+    return not word[1::2].strip(".") and INITIALS_PATTERN.fullmatch(word) is not None
 
 
 def ends_sentence(text: str) -> bool:

@@ -28,7 +28,8 @@ class Paragraph:
 
     @property
     def text(self) -> str:
-        return "\n".join(line.text for line in self.lines)
+        lines = self.lines
+        return lines[0].text if len(lines) == 1 else "\n".join([line.text for line in lines])
 
 
 @dataclass(slots=True)

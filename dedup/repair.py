@@ -49,7 +49,7 @@ MAX_REPAIR_ROUNDS = 4
 
 def split_lines(text: str) -> list[str]:
     """Split on line ends (\\n, \\r\\n, \\r) only, so line k is line k of the file as a user sees it."""
-    return NEWLINE_PATTERN.sub("\n", text).split("\n")
+    return (NEWLINE_PATTERN.sub("\n", text) if "\r" in text else text).split("\n")
 
 
 def repair_lines(lines: list[str], mode: RepairMode = "conservative") -> list[str]:

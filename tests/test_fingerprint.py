@@ -14,14 +14,18 @@ from hypothesis import strategies as st
 from dedup import DuplicateConfig
 from dedup.fingerprint import (
     COMMON_SEPARATORS,
+    FACT_PATTERN,
     SEPARATOR_PATTERN,
     SHINGLES_PER_BLOCK,
     Fingerprints,
     band_keys,
     concatenate,
     exact_key,
+    facts,
     fingerprint,
+    fmix64,
     lsh_params,
+    ngram_hashes,
     normalise,
     normalise_by_sentence,
     normalised_sentences,
@@ -200,6 +204,31 @@ def test_shingle_hashes_are_distinct_sorted_uint32() -> None:
     assert np.all(np.diff(h.astype(np.int64)) > 0)
 
 
+def plain_ngram_hashes(values: list[int], size: int) -> list[int]:
+    """ngram_hashes in Python integers: the polynomial hash of each run, then MurmurHash3's fmix64."""
+    mask = 2**64 - 1
+    size = max(1, min(size, len(values)))
+    out = []
+    for start in range(len(values) - size + 1):
+        h = 0
+        for value in values[start : start + size]:
+            h = (h * 0x9E3779B97F4A7C15 + value) & mask
+        for shift, multiplier in ((33, 0xFF51AFD7ED558CCD), (33, 0xC4CEB9FE1A85EC53), (33, 1)):
+            h = ((h ^ (h >> shift)) * multiplier) & mask
+        out.append(h)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40), st.integers(1, 7))
+def test_ngram_hashes_equal_the_plain_formula(values: list[int], size: int) -> None:
+    array = np.array(values, dtype=np.uint64)
+    before = array.copy()
+    assert ngram_hashes(array, size).tolist() == plain_ngram_hashes(values, size)
+    assert fmix64(array).tolist() == plain_ngram_hashes(values, 1)
+    assert np.array_equal(array, before)  # the input is left as it is
+
+
 def test_char_shingle_count() -> None:
     # "abcdefg" has 3 distinct 5-character shingles; "aaaaaaa" has 1; a text shorter than 5 has 1.
     assert len(shingle_hashes("abcdefg")) == 3
@@ -345,6 +374,69 @@ def test_batched_fingerprints_equal_one_text_at_a_time(texts: list[str], min_wor
         if f.sig_rows[i] >= 0:
             assert np.array_equal(f.sigs[f.sig_rows[i]], signatures([shingle_hashes(norm)])[0])
         assert (f.sig_rows[i] >= 0) == (len(norm.split()) >= min_words)
+
+
+def fingerprint_by_definition(texts: list[str], dup: DuplicateConfig) -> tuple[list[int], list[bool], list[bool], list[tuple[int, ...]]]:
+    """Exact keys, eligibility, whether signed, and sentence keys of each text from normalise and the split
+    sentences alone: what fingerprint's shortcuts (a one-sentence paragraph's key is its sentence's, an
+    ASCII line's sentences normalised from one translation of the line) must equal."""
+    norms = [by_the_pattern(t) for t in texts]
+    sentence_keys = [tuple(exact_key(by_the_pattern(t[a:b])) for a, b in split_sentences(t)) for t in texts]
+    return ([exact_key(n) for n in norms], [len(n) >= dup.min_chars for n in norms],
+            [len(n.split()) >= max(dup.min_words, 1) for n in norms], sentence_keys)
+
+
+def fingerprint_fields(f: Fingerprints) -> tuple[list[int], list[bool], list[bool], list[tuple[int, ...]]]:
+    return f.keys.tolist(), f.eligible.tolist(), (f.sig_rows >= 0).tolist(), [f.sentences(i) for i in range(len(f))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(SENTENCES.map(lambda parts: "".join("".join(part) for part in parts)), STYLED, st.text(max_size=60)),
+                max_size=8), st.integers(0, 4), st.integers(0, 30))
+def test_fingerprint_keys_equal_their_definition(texts: list[str], min_words: int, min_chars: int) -> None:
+    dup = DuplicateConfig(min_words=min_words, min_chars=min_chars)
+    assert fingerprint_fields(fingerprint(texts, dup)) == fingerprint_by_definition(texts, dup)
+
+
+def test_fingerprint_keys_equal_their_definition_on_real_text() -> None:
+    texts = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    bench = SHARED / "eval" / "linebench-dev.jsonl"
+    if bench.exists():
+        texts += bench.read_text(encoding="utf-8").splitlines()[:2000]
+    ascii_lines = [t for t in texts if t.translate(dict.fromkeys(map(ord, COMMON_SEPARATORS))).isascii()]
+    assert 0 < len(ascii_lines) < len(texts)  # both ways of normalising sentences are met
+    dup = DuplicateConfig()
+    assert fingerprint_fields(fingerprint(texts, dup)) == fingerprint_by_definition(texts, dup)
+
+
+def facts_by_definition(text: str) -> tuple[tuple[int, int], ...]:
+    """facts as its docstring defines them: each token's word (case-folded, without trailing stops and
+    commas) keyed exactly, and by its sorted letters when it is a word of four letters or more."""
+    pairs = set()
+    for token in FACT_PATTERN.findall(text):
+        word = token.casefold().rstrip(".,:")
+        pairs.add((exact_key(word), exact_key("".join(sorted(word))) if word.isalpha() and len(word) >= 4 else -1))
+    return tuple(sorted(pairs))
+
+
+FACTS = st.lists(st.sampled_from(["Leeds", "LEEDS", "Sdeel", "Ann", "12", "12.", "3,5:", "École", "İstanbul", "½",
+                                  "٣", ". ", "said ", " ", "“", "on Monday", "O'Neill", "ß"]), max_size=20).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(FACTS, st.text(max_size=60)), max_size=8))
+def test_facts_equal_their_definition_and_fingerprints_keep_them(texts: list[str]) -> None:
+    prints = fingerprint(texts, DuplicateConfig())
+    assert [facts(t) for t in texts] == [facts_by_definition(t) for t in texts] == [prints.facts(i) for i in range(len(texts))]
+
+
+def test_facts_equal_their_definition_on_real_text() -> None:
+    texts = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
+    prints = fingerprint(texts, DuplicateConfig())
+    expected = [facts_by_definition(t) for t in texts]
+    assert any(loose == -1 for f in expected for _, loose in f) and any(loose >= 0 for f in expected for _, loose in f)
+    assert [facts(t) for t in texts] == expected == [prints.facts(i) for i in range(len(texts))]
 
 
 def test_concatenated_parts_equal_the_fingerprints_of_the_whole() -> None:

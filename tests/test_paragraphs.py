@@ -171,6 +171,7 @@ PIECES = st.sampled_from(["Mr", "e.g", "U", "S", "i.e", "word", "Word", "3", "("
 @example("They met\tMr. Smith there. Then left.")
 @example("A\u00a0Dr. Who came.\u2028U. S. troops too. (e.g. Word.) End.")
 @example("\u3000i.e. Ok. \x1cSt. Paul. x\x85U. Done.")
+@example("A" + "b" * 40 + ". Next one. " + "(" * 30 + "Mr. Smith. " + "x" * 30 + " e.g. Then. " + "U.S." * 9 + " Ok.")
 def test_split_sentences_equals_the_plain_walk(text: str) -> None:
     assert split_sentences(text) == plain_split(text)
 
