@@ -42,6 +42,7 @@ WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, 
 # (a set weighs at most 0.5); at most so many atoms of a repeat go into one.
 CHAIN_WEIGHT = 1.5
 MAX_CHAIN = 8
+CHAR, SET, CLASS = range(3)  # the roles of a chain's atoms (see _atom_source)
 
 
 @dataclass(frozen=True)
@@ -343,10 +344,11 @@ class _Parser:
     def sequence(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
         """Parse one alternative; its best requirement (the run of literal characters, group or lookaround
         whose shortest literal is longest; a chain of characters and sets, then a set, only where
-        no literal of two characters is required) and its width."""
+        no literal of two characters is required) and its width. A chain holds a set and an atom that is
+        no broad class (\\p{Lu}, \\w, [^...]: most texts have one alone, not beside a "-" or a digit)."""
         options: list[frozenset[tuple[str, str]]] = []
         run: list[tuple[str, bool]] = []  # consecutive single characters every match holds, in order
-        chain: list[tuple[str, bool]] = []  # consecutive one-character atoms (source, is a set), in order
+        chain: list[tuple[str, int]] = []  # consecutive one-character atoms (source, CHAR, SET or CLASS), in order
         width = 0
 
         def close_run() -> None:
@@ -355,7 +357,8 @@ class _Parser:
                 run.clear()
 
         def close_chain() -> None:
-            if len(chain) >= 2 and any(is_set for _, is_set in chain):
+            roles = {role for _, role in chain}
+            if len(chain) >= 2 and roles & {SET, CLASS} and roles & {CHAR, SET}:
                 source = "".join(part for part, _ in chain)
                 self.chains.add(source)
                 options.append(frozenset({(source, "set")}))
@@ -365,21 +368,23 @@ class _Parser:
             self.skip_verbose(flags)
             if self.peek() in ("", "|", ")"):
                 break
+            start = self.pos
             kind, value, atom_width = self.atom(flags)
+            atom = self.pattern[start : self.pos]
             low, high = self.quantifier(flags)
             width = min(UNBOUNDED, width + atom_width * high)
             if kind in ("zero", "look"):
                 if kind == "look" and value is not None and low >= 1:
                     options.append(value)  # what a lookaround requires is in the text too
                 continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
-            source = _atom_source(kind, value) if atom_width == 1 else None
+            source, role = _atom_source(kind, value, atom, flags) if atom_width == 1 else (None, CHAR)
             if source is None or low == 0 or _matches_space(source):  # a chain stays inside a token
                 close_chain()
             else:
-                chain.extend([(source, kind == "set")] * min(low, MAX_CHAIN))
+                chain.extend([(source, role)] * min(low, MAX_CHAIN))
                 if low != high or low > MAX_CHAIN:  # the chain goes on from the atom's last repeat
                     close_chain()
-                    chain.append((source, kind == "set"))
+                    chain.append((source, role))
             if kind == "char" and low == high == 1:
                 run.append(value)
                 continue
@@ -555,14 +560,17 @@ def _weight(item: tuple[str, str]) -> float:
     return len(text) if text.strip() else 0
 
 
-def _atom_source(kind: str, value: object) -> str | None:
-    """A `regex` pattern of one character atom, under its flags: a literal or a set (None for others)."""
+def _atom_source(kind: str, value: object, atom: str, flags: tuple[bool, bool]) -> tuple[str | None, int]:
+    """A `regex` pattern of one character atom (written `atom`) under its flags, and its role in a chain:
+    a literal (CHAR), a set (SET) or a broad class (CLASS: a set most texts have, but `.`); None for others."""
     if kind == "char":
         char, ignore_case = value  # type: ignore[misc]
-        return f"(?i:{regex.escape(char)})" if ignore_case else regex.escape(char)
+        return (f"(?i:{regex.escape(char)})" if ignore_case else regex.escape(char)), CHAR
     if kind == "set" and value is not None:
-        return value[0]  # type: ignore[index]
-    return None
+        return value[0], SET  # type: ignore[index]
+    if kind == "set" and atom != ".":
+        return _set_item(atom, flags)[0], CLASS
+    return None, CHAR
 
 
 def _set_item(source: str, flags: tuple[bool, bool]) -> tuple[str, str]:
