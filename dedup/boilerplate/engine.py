@@ -4,7 +4,9 @@ tail after an article's sign-off, and labels at the document's edges."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 from itertools import accumulate
+from operator import or_
 
 from ..paragraphs import ends_sentence, split_sentences
 from ..records import Line
@@ -83,23 +85,24 @@ class Stripper:
         """
         cached = self._seen.get(text)
         if cached is None:
-            found = self.literals.found(text)
-            ending = self.tail.first(text, found)
+            masks = self.literals.masks(text)
+            found = reduce(or_, masks, self.literals.always)
+            ending = self.tail.first(text, found) if self.tail.may_match(found) else None
             left, removed = "", ()
             if ending is None:
                 removals: list[tuple[str, str]] = []
-                left = self._strip_line(text, found, removals)
+                left = self._strip_line(text, found, masks, removals)
                 removed = tuple(removals)
-            cached = self._seen[text] = (ending, left, removed, is_prose(text))
+            cached = self._seen[text] = (ending, left, removed, is_prose(text, len(masks)))
             if len(self._seen) > MAX_REMEMBERED_LINES:
                 self._seen.clear()
         return cached
 
-    def _strip_line(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
-        """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
-        sentence rules. Returns what is left ("" when the whole line went); adds (text, rule id) to
-        `removed` for each removal."""
-        changed = True
+    def _strip_line(self, text: str, found: int, masks: list[int], removed: list[tuple[str, str]]) -> str:
+        """Strip one line (its tokens' LiteralIndex masks `masks`, their union `found`): prefixes and
+        suffixes until none applies, then a whole-line rule, then sentence rules. Returns what is left
+        ("" when the whole line went); adds (text, rule id) to `removed` for each removal."""
+        changed = self.prefix.may_match(found) or self.suffix.may_match(found)
         # A rule that is no candidate for a text is none for what is left of it once a match is cut out.
         while changed and text and (rules := [*self.prefix.candidates(text, found), *self.suffix.candidates(text, found)]):
             changed = False
@@ -114,7 +117,8 @@ class Stripper:
                 if not text:
                     break
             if changed and text:
-                found = self.literals.found(text)
+                masks = self.literals.masks(text)
+                found = reduce(or_, masks, self.literals.always)
         if not text:
             return ""
         whole = self.line.first(text, found)
@@ -122,14 +126,14 @@ class Stripper:
             removed.append((text, whole.id))
             return ""
         # The rules a sentence may match are among those its line may match: none, and no sentence goes.
-        return self._strip_sentences(text, found, removed) if self.sentence.may_match(found) else text
+        return self._strip_sentences(text, found, masks, removed) if self.sentence.may_match(found) else text
 
-    def _strip_sentences(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
+    def _strip_sentences(self, text: str, found: int, masks: list[int], removed: list[tuple[str, str]]) -> str:
         spans = split_sentences(text)
         kept: list[tuple[int, int]] = []
-        for start, end in spans:
+        for (start, end), sentence_found in zip(spans, self._sentence_masks(text, spans, found, masks)):
             sentence = text[start:end]
-            rule = self.sentence.first(sentence, found if len(spans) == 1 else None)  # one sentence: the line's literals
+            rule = self.sentence.first(sentence, sentence_found)
             if rule is None:
                 kept.append((start, end))
             else:
@@ -137,6 +141,20 @@ class Stripper:
         if len(kept) == len(spans):
             return text
         return join_spans(text, kept)
+
+    def _sentence_masks(self, text: str, spans: list[tuple[int, int]], found: int, masks: list[int]) -> list[int]:
+        """LiteralIndex.found of each sentence, from the masks of the line's tokens: where space parts
+        every sentence from the next, its tokens are the next ones of the line's (else each is looked up)."""
+        if len(spans) == 1:
+            return [found]
+        counts = [len(text[start:end].split()) for start, end in spans]
+        if sum(counts) != len(masks) or any(a[1] >= b[0] for a, b in zip(spans, spans[1:])):
+            return [self.literals.found(text[start:end]) for start, end in spans]  # a token spans two sentences
+        always, out, at = self.literals.always, [], 0
+        for count in counts:
+            out.append(reduce(or_, masks[at : at + count], always))
+            at += count
+        return out
 
     def strip_edges(self, lines: list[Line]) -> tuple[list[Line], list[Hit]]:
         """Apply the edge rules: a line outside the first and last line of prose that an edge rule
@@ -157,9 +175,10 @@ class Stripper:
         return kept, hits
 
 
-def is_prose(text: str) -> bool:
-    """A line that reads as running text: ten words or more, ending like a sentence."""
-    return len(text.split()) >= PROSE_MIN_WORDS and ends_sentence(text)
+def is_prose(text: str, words: int | None = None) -> bool:
+    """A line that reads as running text: ten words or more (`words`, when its caller has them
+    counted), ending like a sentence."""
+    return (len(text.split()) if words is None else words) >= PROSE_MIN_WORDS and ends_sentence(text)
 
 
 def join_spans(text: str, spans: list[tuple[int, int]]) -> str:
