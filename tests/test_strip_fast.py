@@ -1,15 +1,18 @@
 """The strip stage's shortcuts give exactly what the plain way gives: a sentence's literals taken from
-its line's tokens, and a rule pattern rewritten to say no sooner."""
+its line's tokens, a rule pattern rewritten to say no sooner, and whole-text rules tried only on texts
+that start the way their patterns can."""
 
 from __future__ import annotations
 
 import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_rules import BY_ID, RULE_TEXTS, RULES
+from test_rules import BY_ID, RULE_TEXTS, RULES, WORDS
 
 from dedup.boilerplate import Stripper
+from dedup.boilerplate.literals import pattern_first
 from dedup.paragraphs import split_sentences
+from dedup.records import Line
 
 STRIPPER = Stripper(RULES)
 CJK = ["東京で会議が開かれた。大臣は説明した！記者は質問した？", "Er sagte: „Nein.“ Dann ging er.", "Ende.Anfang"]
@@ -71,3 +74,64 @@ def test_the_stamp_look_ahead_changes_no_match_on_real_lines() -> None:
 def test_the_stamp_look_ahead_changes_no_match(text: str, case, bullet: str) -> None:
     text = bullet + case(text)
     assert (STAMP.compiled.fullmatch(text) is None) == (PLAIN.fullmatch(text) is None)
+
+
+# A whole-text rule is tried only on a text whose first character its pattern can start with.
+class _AnyStart(dict[str, int]):
+    def __init__(self, every: int) -> None:
+        super().__init__()
+        self.every = every
+
+    def __missing__(self, char: str) -> int:
+        return self.every
+
+
+def _any_start(stripper: Stripper) -> Stripper:
+    """The same rules, every whole-text rule tried whatever a text starts with (the slow path)."""
+    for group in (stripper.line, stripper.sentence, stripper.prefix, stripper.suffix, stripper.tail, stripper.edge):
+        group.index.starts = _AnyStart(group.own)
+    return stripper
+
+
+ANY_START = _any_start(Stripper(RULES))
+
+
+def test_the_first_character_decides_no_rule_on_real_lines() -> None:
+    lines = [Line(n, t) for n, t in enumerate(RULE_TEXTS, 1)]
+    fast, slow = Stripper(RULES).strip_lines(lines), ANY_START.strip_lines(lines)
+    assert fast == slow and len(fast[1]) > 300
+    assert ANY_START.strip_edges(lines) == Stripper(RULES).strip_edges(lines)
+
+
+def test_every_whole_text_rule_knows_how_its_examples_start() -> None:
+    for rule in RULES:
+        first = pattern_first(rule.pattern)
+        if first is None or rule.unit in ("prefix", "suffix"):
+            continue
+        starts = regex.compile("|".join(first))
+        assert all(starts.match(text[0]) for text in rule.match), rule.id
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=10).map(" ".join), min_size=1, max_size=6),
+       st.sampled_from([str, str.upper, str.lower, str.title]), st.sampled_from(["", "* ", "• ", "- ", "\u212a", "(", " "]))
+def test_the_first_character_decides_no_rule(texts: list[str], case, head: str) -> None:
+    lines = [Line(n, head + case(t)) for n, t in enumerate(texts, 1)]
+    assert Stripper(RULES).strip_lines(lines) == ANY_START.strip_lines(lines)
+
+
+PATTERN_ATOMS = ["a", "b", "A", "-", " ", r"\d", "[xy]", "[^a]", ".", r"\.", r"\b", "(?:ab|b)", "(?i:a)", "(?=b)", "(?<!a)",
+                 "(?:a|)", r"\p{Lu}", r"\w", "^"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PATTERN_ATOMS), st.sampled_from(["", "?", "+", "*", "{2}", "{0,2}", "{0}"])),
+                min_size=1, max_size=5).map(lambda parts: "".join(a + q for a, q in parts if not q or a not in (r"\b", "(?=b)", "(?<!a)", "^"))),
+       st.text(alphabet="abAB1-x y.\u212a\u0130", min_size=1, max_size=12), st.booleans())
+@example("(?:a|)b", "b", False)
+@example("a{0}b", "b", False)
+def test_every_match_starts_with_what_pattern_first_names(pattern: str, text: str, ignore_case: bool) -> None:
+    pattern = f"(?i){pattern}" if ignore_case else pattern
+    first = pattern_first(pattern)
+    if first is not None and regex.fullmatch(pattern, text):
+        assert regex.compile("|".join(first)).match(text[0])

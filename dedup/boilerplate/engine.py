@@ -10,7 +10,7 @@ from operator import or_
 
 from ..paragraphs import ends_sentence, split_sentences
 from ..records import Line
-from .literals import LiteralIndex, RuleIndex, pattern_needs
+from .literals import LiteralIndex, RuleIndex, pattern_first, pattern_needs
 from .rules import UNITS, Rule
 
 # A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
@@ -206,7 +206,7 @@ class RuleGroup:
         self.offset = offset
         self.own = (1 << len(rules)) - 1  # this group's bits, once shifted down by `offset`
         whole = not rules or rules[0].unit not in ("prefix", "suffix")
-        self.index = RuleIndex(needs, whole=whole)
+        self.index = RuleIndex(needs, whole=whole, firsts=[pattern_first(rule.pattern) for rule in rules])
 
     def may_match(self, found: int) -> bool:
         """False when no rule of the group can match a text whose line's literals are `found`."""
