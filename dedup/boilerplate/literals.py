@@ -151,10 +151,11 @@ class LiteralIndex:
         ASCII_CASE_TWINS: lower() does not fold these to the letters the rules match them with)."""
         return reduce(or_, map(self.tokens.__getitem__, text.split()), self.always)
 
-    def masks(self, text: str) -> list[int]:
-        """The token_mask of each whitespace-separated token of `text`, in order: `found` is their
-        union with `always`."""
-        return list(map(self.tokens.__getitem__, text.split()))
+    def lookup(self, text: str) -> tuple[list[str], list[int]]:
+        """The whitespace-separated tokens of `text` and the token_mask of each: `found` is the union of
+        these masks with `always`."""
+        tokens = text.split()
+        return tokens, list(map(self.tokens.__getitem__, tokens))
 
     def token_mask(self, token: str) -> int:
         """Bit mask of the rules one token (a text without whitespace) holds a key of, in its place."""
