@@ -511,6 +511,9 @@ def test_stripping_real_lines_with_the_index_is_stripping_without_it() -> None:
     (r"(?s)\d.\d|x?\d{9}", (), (), (r"(?:\d)", r"(?:\d)" * 8), 10),  # `.` breaks a chain; a long repeat is cut
     (r"(?i)\p{Lu}\w+ [>»] \w+", (), (), ("(?i:[>»])",), None),  # a set of signs before a set of letters; a space breaks a chain
     (r"a{2,3}(?:bc)+", ("bc",), (), (), None),
+    (r"\p{Lu}{2,}(?:-\p{Lu}{2,}){2,}\.?", (), (), (r"\-(?:\p{Lu})(?:\p{Lu})",), None),  # a class beside a literal chains
+    (r"(?i)\w+/\p{Ll}", (), (), (r"(?i:\w)(?i:/)(?i:\p{Ll})",), None),
+    (r"\p{Lu}\w\p{L}|\S\S", (), (), (), 3),  # classes alone make no chain
     (r"[^ab]x?|\X", (), (), (), None),
 ])
 def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, ...], sets: tuple[str, ...],
@@ -518,7 +521,8 @@ def test_pattern_needs(pattern: str, exact: tuple[str, ...], folded: tuple[str, 
     assert pattern_needs(pattern) == Needs(exact, folded, sets, longest)
 
 
-ATOMS = ["a", "b", "A", "-", " ", r"\d", "[xy]", "[^a]", ".", r"\.", r"\b", "(?:ab|b)", "(?i:a)", "(?=b)", "(?:a|)"]
+ATOMS = ["a", "b", "A", "-", " ", r"\d", "[xy]", "[^a]", ".", r"\.", r"\b", "(?:ab|b)", "(?i:a)", "(?=b)", "(?:a|)",
+         r"\p{Lu}", r"\w", "[^ y]"]
 
 
 @settings(max_examples=400, deadline=None)

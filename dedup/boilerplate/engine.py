@@ -4,11 +4,13 @@ tail after an article's sign-off, and labels at the document's edges."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import reduce
+from itertools import accumulate, compress, repeat
+from operator import and_, or_
 
 from ..paragraphs import ends_sentence, split_sentences
 from ..records import Line
-from .literals import LiteralIndex, RuleIndex, pattern_needs
+from .literals import LiteralIndex, RuleIndex, pattern_first, pattern_needs
 from .rules import UNITS, Rule
 
 # A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
@@ -16,6 +18,8 @@ from .rules import UNITS, Rule
 PROSE_MIN_WORDS = 10
 # Lines whose stripping result is remembered (about 100 MB at most); the memory is cleared when full.
 MAX_REMEMBERED_LINES = 200_000
+# Candidate masks whose rules a RuleGroup remembers (a few hundred occur; cleared when full).
+MAX_REMEMBERED_MASKS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +87,24 @@ class Stripper:
         """
         cached = self._seen.get(text)
         if cached is None:
-            found = self.literals.found(text)
-            ending = self.tail.first(text, found)
+            tokens, masks = self.literals.lookup(text)
+            found = reduce(or_, masks, self.literals.always)
+            ending = self.tail.first(text, found) if self.tail.may_match(found) else None
             left, removed = "", ()
             if ending is None:
                 removals: list[tuple[str, str]] = []
-                left = self._strip_line(text, found, removals)
+                left = self._strip_line(text, found, (tokens, masks), removals)
                 removed = tuple(removals)
-            cached = self._seen[text] = (ending, left, removed, is_prose(text))
+            cached = self._seen[text] = (ending, left, removed, is_prose(text, len(tokens)))
             if len(self._seen) > MAX_REMEMBERED_LINES:
                 self._seen.clear()
         return cached
 
-    def _strip_line(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
-        """Strip one line: prefixes and suffixes until none applies, then a whole-line rule, then
-        sentence rules. Returns what is left ("" when the whole line went); adds (text, rule id) to
-        `removed` for each removal."""
-        changed = True
+    def _strip_line(self, text: str, found: int, looked_up: tuple[list[str], list[int]], removed: list[tuple[str, str]]) -> str:
+        """Strip one line (its tokens and their masks `looked_up`, their union `found`): prefixes and
+        suffixes until none applies, then a whole-line rule, then sentence rules. Returns what is left
+        ("" when the whole line went); adds (text, rule id) to `removed` for each removal."""
+        changed = self.prefix.may_match(found) or self.suffix.may_match(found)
         # A rule that is no candidate for a text is none for what is left of it once a match is cut out.
         while changed and text and (rules := [*self.prefix.candidates(text, found), *self.suffix.candidates(text, found)]):
             changed = False
@@ -114,7 +119,8 @@ class Stripper:
                 if not text:
                     break
             if changed and text:
-                found = self.literals.found(text)
+                looked_up = self.literals.lookup(text)
+                found = reduce(or_, looked_up[1], self.literals.always)
         if not text:
             return ""
         whole = self.line.first(text, found)
@@ -122,14 +128,14 @@ class Stripper:
             removed.append((text, whole.id))
             return ""
         # The rules a sentence may match are among those its line may match: none, and no sentence goes.
-        return self._strip_sentences(text, found, removed) if self.sentence.may_match(found) else text
+        return self._strip_sentences(text, found, looked_up, removed) if self.sentence.may_match(found) else text
 
-    def _strip_sentences(self, text: str, found: int, removed: list[tuple[str, str]]) -> str:
+    def _strip_sentences(self, text: str, found: int, looked_up: tuple[list[str], list[int]], removed: list[tuple[str, str]]) -> str:
         spans = split_sentences(text)
         kept: list[tuple[int, int]] = []
-        for start, end in spans:
+        for (start, end), sentence_found in zip(spans, self._sentence_masks(text, spans, found, looked_up)):
             sentence = text[start:end]
-            rule = self.sentence.first(sentence, found if len(spans) == 1 else None)  # one sentence: the line's literals
+            rule = self.sentence.first(sentence, sentence_found)
             if rule is None:
                 kept.append((start, end))
             else:
@@ -137,6 +143,26 @@ class Stripper:
         if len(kept) == len(spans):
             return text
         return join_spans(text, kept)
+
+    def _sentence_masks(self, text: str, spans: list[tuple[int, int]], found: int, looked_up: tuple[list[str], list[int]]) -> list[int]:
+        """For each sentence, a mask that holds the sentence rules of its LiteralIndex.found (maybe more):
+        where space parts every sentence from the next, each token of a sentence is one of the line's,
+        so the masks of the line's tokens that name a sentence rule go to the sentences they occur in."""
+        if len(spans) == 1:
+            return [found]
+        if any(a[1] >= b[0] for a, b in zip(spans, spans[1:])):
+            return [self.literals.found(text[start:end]) for start, end in spans]  # a token spans two sentences
+        tokens, masks = looked_up
+        group = self.sentence
+        hot = [(tokens[i], masks[i]) for i in compress(range(len(masks)), map(and_, masks, repeat(group.own << group.offset)))]
+        always, out = self.literals.always, []
+        for start, end in spans:
+            sentence, mask = text[start:end], always
+            for token, token_mask in hot:
+                if token in sentence:
+                    mask |= token_mask
+            out.append(mask)
+        return out
 
     def strip_edges(self, lines: list[Line]) -> tuple[list[Line], list[Hit]]:
         """Apply the edge rules: a line outside the first and last line of prose that an edge rule
@@ -157,9 +183,10 @@ class Stripper:
         return kept, hits
 
 
-def is_prose(text: str) -> bool:
-    """A line that reads as running text: ten words or more, ending like a sentence."""
-    return len(text.split()) >= PROSE_MIN_WORDS and ends_sentence(text)
+def is_prose(text: str, words: int | None = None) -> bool:
+    """A line that reads as running text: ten words or more (`words`, when its caller has them
+    counted), ending like a sentence."""
+    return (len(text.split()) if words is None else words) >= PROSE_MIN_WORDS and ends_sentence(text)
 
 
 def join_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -187,15 +214,17 @@ class RuleGroup:
         self.offset = offset
         self.own = (1 << len(rules)) - 1  # this group's bits, once shifted down by `offset`
         whole = not rules or rules[0].unit not in ("prefix", "suffix")
-        self.index = RuleIndex(needs, whole=whole)
+        self.index = RuleIndex(needs, whole=whole, firsts=[pattern_first(rule.pattern) for rule in rules])
+        self._rules_of: dict[int, list[Rule]] = {}  # a candidate mask -> its rules, in order
 
     def may_match(self, found: int) -> bool:
         """False when no rule of the group can match a text whose line's literals are `found`."""
         return bool(found >> self.offset & self.own or self.index.sets)
 
     def candidates(self, text: str, found: int | None = None) -> list[Rule]:
-        """The rules that may match `text`, in order: those whose needs it meets. `found`: the
-        LiteralIndex's mask for `text` or for a text it is part of (computed when not given)."""
+        """The rules that may match `text`, in order: those whose needs it meets (a list the group
+        keeps: do not change it). `found`: the LiteralIndex's mask for `text` or for a text it is part of
+        (computed when not given)."""
         if not self.rules:
             return []
         if found is None:
@@ -204,13 +233,16 @@ class RuleGroup:
         if not mask and not self.index.sets:
             return []  # most texts, for most units
         mask = self.index.candidates(text, mask)
-        rules = []
-        while mask:  # the set bits, lowest first
-            low = mask & -mask
-            rules.append(self.rules[low.bit_length() - 1])
-            mask ^= low
+        rules = self._rules_of.get(mask)
+        if rules is None:  # a group's masks are few: each is turned into rules once
+            if len(self._rules_of) >= MAX_REMEMBERED_MASKS:
+                self._rules_of.clear()
+            rules = self._rules_of[mask] = [rule for i, rule in enumerate(self.rules) if mask >> i & 1]
         return rules
 
     def first(self, text: str, found: int | None = None) -> Rule | None:
         """The first rule that matches `text`, or None."""
-        return next((rule for rule in self.candidates(text, found) if rule.find(text) is not None), None)
+        for rule in self.candidates(text, found):
+            if rule.find(text) is not None:
+                return rule
+        return None

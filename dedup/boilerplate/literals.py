@@ -42,6 +42,7 @@ WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, 
 # (a set weighs at most 0.5); at most so many atoms of a repeat go into one.
 CHAIN_WEIGHT = 1.5
 MAX_CHAIN = 8
+CHAR, SET, CLASS = range(3)  # the roles of a chain's atoms (see _atom_source)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,6 @@ class Needs:
         return [(s, "exact") for s in self.exact] + [(s, "folded") for s in self.folded] + [(s, "set") for s in self.sets]
 
 
-@lru_cache(maxsize=4096)
 def pattern_needs(pattern: str) -> Needs | None:
     """What every match of `pattern` (in `regex` syntax, version 0) has, or None when it uses syntax
     this analysis does not read.
@@ -72,18 +72,36 @@ def pattern_needs(pattern: str) -> Needs | None:
     >>> pattern_needs(r"(?x) (?:Sign\\ up|Log\\ in) [.!]?")
     Needs(exact=('Log in', 'Sign up'), folded=(), sets=(), longest=8)
     >>> pattern_needs(r"\\d+|[@#]\\w"), pattern_needs(r"\\w+"), pattern_needs(r"(?V1)by")
-    (Needs(exact=(), folded=(), sets=('(?:[@#])', '(?:\\\\d)'), longest=None), Needs(exact=(), folded=(), sets=(), longest=None), None)
+    (Needs(exact=(), folded=(), sets=('(?:[@#])(?:\\\\w)', '(?:\\\\d)'), longest=None), Needs(exact=(), folded=(), sets=(), longest=None), None)
     """
+    return _analyse(pattern)[0]
+
+
+def pattern_first(pattern: str) -> tuple[str, ...] | None:
+    """Patterns of one character, one of which matches the first character of every match of `pattern`;
+    None when that may be any character (or the pattern may match nothing, or is not read here).
+
+    >>> pattern_first(r"(?i)(?:[*•]\\s)?(?:by|von)\\ "), pattern_first(r"\\d?x|.y"), pattern_first(r"a?")
+    (('(?i:[*•])', '(?i:b)', '(?i:v)'), None, None)
+    """
+    return _analyse(pattern)[1]
+
+
+@lru_cache(maxsize=4096)
+def _analyse(pattern: str) -> tuple[Needs | None, tuple[str, ...] | None]:
+    """pattern_needs and pattern_first of `pattern`, read in one pass."""
     try:
         parser = _Parser(pattern)
         found, width = parser.alternatives(parser.leading_flags())
         if parser.pos != len(pattern):
-            return None  # an unmatched ")"
+            return None, None  # an unmatched ")"
     except _Unsupported:
-        return None
+        return None, None
     found = found or frozenset()
-    return Needs(*(tuple(sorted(s for s, kind in found if kind == wanted)) for wanted in ("exact", "folded", "set")),
-                 None if width >= UNBOUNDED else width)
+    first, empty = parser.first
+    return (Needs(*(tuple(sorted(s for s, kind in found if kind == wanted)) for wanted in ("exact", "folded", "set")),
+                  None if width >= UNBOUNDED else width),
+            None if first is None or empty else tuple(sorted(first)))
 
 
 class LiteralIndex:
@@ -132,6 +150,12 @@ class LiteralIndex:
         """Bit mask of the rules whose literal `text` may hold (every rule when it holds one of
         ASCII_CASE_TWINS: lower() does not fold these to the letters the rules match them with)."""
         return reduce(or_, map(self.tokens.__getitem__, text.split()), self.always)
+
+    def lookup(self, text: str) -> tuple[list[str], list[int]]:
+        """The whitespace-separated tokens of `text` and the token_mask of each: `found` is the union of
+        these masks with `always`."""
+        tokens = text.split()
+        return tokens, list(map(self.tokens.__getitem__, tokens))
 
     def token_mask(self, token: str) -> int:
         """Bit mask of the rules one token (a text without whitespace) holds a key of, in its place."""
@@ -201,10 +225,16 @@ def literal_key(literal: str) -> tuple[str, int]:
 class RuleIndex:
     """Which of one unit's rules may match a text, given the rules whose literals it may hold
     (LiteralIndex.found, shifted to this unit's rules): for rules that match a whole text (`whole`),
-    those that can match its length; and rules whose set (a character class) the text has."""
+    those that can match its length and start with its first character (`firsts`: pattern_first of
+    each rule); and rules whose set (a character class) the text has."""
 
-    def __init__(self, needs: list[Needs | None], whole: bool) -> None:
+    def __init__(self, needs: list[Needs | None], whole: bool, firsts: list[tuple[str, ...] | None] | None = None) -> None:
         self.whole = whole
+        # The rules that may start with a character, by character (computed on first sight): rules whose
+        # first character is not known start with any.
+        starts = [(i, regex.compile("|".join(first))) for i, first in enumerate(firsts or ()) if first is not None and whole]
+        anywhere = ((1 << len(needs)) - 1) ^ sum(1 << i for i, _ in starts)
+        self.starts = _TokenMasks(lambda char: sum((1 << i for i, pattern in starts if pattern.match(char)), anywhere))
         # fits[n]: the rules that can match a whole text of n characters (MAX_MATCH_CHARS bounds them all).
         longest = [MAX_MATCH_CHARS if not whole or need is None or need.longest is None else min(need.longest, MAX_MATCH_CHARS)
                    for need in needs]
@@ -227,7 +257,7 @@ class RuleIndex:
         n = len(text)
         if self.whole and n > MAX_MATCH_CHARS:
             return 0  # match_unit matches no whole text this long
-        fits = self.fits[min(n, MAX_MATCH_CHARS)]
+        fits = self.fits[min(n, MAX_MATCH_CHARS)] & self.starts[text[:1]]
         mask = found & fits
         for pattern, owners in self.sets:
             if owners & fits & ~mask and pattern.search(text):
@@ -300,6 +330,9 @@ class _Parser:
         self.pattern = pattern
         self.pos = 0
         self.chains: set[str] = set()  # the sources of the chains found so far
+        # Of what was parsed last (a sequence, then alternatives): the patterns of the characters a match
+        # can start with (None: any), and whether it can match nothing.
+        self.first: tuple[frozenset[str] | None, bool] = (frozenset(), True)
 
     def peek(self, k: int = 0) -> str:
         return self.pattern[self.pos + k] if self.pos + k < len(self.pattern) else ""
@@ -328,8 +361,13 @@ class _Parser:
         requires something; the width is the widest alternative's."""
         found: set[tuple[str, str]] = set()
         complete, width = True, 0
+        first: frozenset[str] | None = frozenset()
+        empty = False
         while True:
             branch, branch_width = self.sequence(flags)
+            branch_first, branch_empty = self.first
+            first = None if first is None or branch_first is None else first | branch_first
+            empty = empty or branch_empty
             width = max(width, branch_width)
             if branch is None:
                 complete = False
@@ -338,16 +376,20 @@ class _Parser:
             if self.peek() != "|":
                 break
             self.pos += 1
+        self.first = first, empty
         return (frozenset(found) if complete else None), width
 
     def sequence(self, flags: tuple[bool, bool]) -> tuple[Requirement, int]:
         """Parse one alternative; its best requirement (the run of literal characters, group or lookaround
         whose shortest literal is longest; a chain of characters and sets, then a set, only where
-        no literal of two characters is required) and its width."""
+        no literal of two characters is required) and its width. A chain holds a set and an atom that is
+        no broad class (\\p{Lu}, \\w, [^...]: most texts have one alone, not beside a "-" or a digit)."""
         options: list[frozenset[tuple[str, str]]] = []
         run: list[tuple[str, bool]] = []  # consecutive single characters every match holds, in order
-        chain: list[tuple[str, bool]] = []  # consecutive one-character atoms (source, is a set), in order
+        chain: list[tuple[str, int]] = []  # consecutive one-character atoms (source, CHAR, SET or CLASS), in order
         width = 0
+        first: frozenset[str] | None = frozenset()  # what a match can start with (None: any character)
+        empty = True  # whether all atoms so far can match nothing
 
         def close_run() -> None:
             if run:
@@ -355,7 +397,8 @@ class _Parser:
                 run.clear()
 
         def close_chain() -> None:
-            if len(chain) >= 2 and any(is_set for _, is_set in chain):
+            roles = {role for _, role in chain}
+            if len(chain) >= 2 and roles & {SET, CLASS} and roles & {CHAR, SET}:
                 source = "".join(part for part, _ in chain)
                 self.chains.add(source)
                 options.append(frozenset({(source, "set")}))
@@ -365,21 +408,28 @@ class _Parser:
             self.skip_verbose(flags)
             if self.peek() in ("", "|", ")"):
                 break
+            start = self.pos
             kind, value, atom_width = self.atom(flags)
+            atom = self.pattern[start : self.pos]
+            group_first = self.first  # a group's, when the atom is one
             low, high = self.quantifier(flags)
             width = min(UNBOUNDED, width + atom_width * high)
             if kind in ("zero", "look"):
                 if kind == "look" and value is not None and low >= 1:
                     options.append(value)  # what a lookaround requires is in the text too
                 continue  # a lookaround, anchor or boundary: the text on both sides stays contiguous
-            source = _atom_source(kind, value) if atom_width == 1 else None
+            source, role = _atom_source(kind, value, atom, flags) if atom_width == 1 else (None, CHAR)
+            if empty:
+                atom_first, atom_empty = group_first if kind == "group" else (None if source is None else frozenset({source}), False)
+                first = None if first is None or atom_first is None else first | atom_first
+                empty = atom_empty or low == 0
             if source is None or low == 0 or _matches_space(source):  # a chain stays inside a token
                 close_chain()
             else:
-                chain.extend([(source, kind == "set")] * min(low, MAX_CHAIN))
+                chain.extend([(source, role)] * min(low, MAX_CHAIN))
                 if low != high or low > MAX_CHAIN:  # the chain goes on from the atom's last repeat
                     close_chain()
-                    chain.append((source, kind == "set"))
+                    chain.append((source, role))
             if kind == "char" and low == high == 1:
                 run.append(value)
                 continue
@@ -391,6 +441,7 @@ class _Parser:
                     options.append(value if kind == "group" else frozenset({value}))
         close_run()
         close_chain()
+        self.first = first, empty
         options = [o for o in options if o]
         if not options:
             return None, width
@@ -555,14 +606,17 @@ def _weight(item: tuple[str, str]) -> float:
     return len(text) if text.strip() else 0
 
 
-def _atom_source(kind: str, value: object) -> str | None:
-    """A `regex` pattern of one character atom, under its flags: a literal or a set (None for others)."""
+def _atom_source(kind: str, value: object, atom: str, flags: tuple[bool, bool]) -> tuple[str | None, int]:
+    """A `regex` pattern of one character atom (written `atom`) under its flags, and its role in a chain:
+    a literal (CHAR), a set (SET) or a broad class (CLASS: a set most texts have, but `.`); None for others."""
     if kind == "char":
         char, ignore_case = value  # type: ignore[misc]
-        return f"(?i:{regex.escape(char)})" if ignore_case else regex.escape(char)
+        return (f"(?i:{regex.escape(char)})" if ignore_case else regex.escape(char)), CHAR
     if kind == "set" and value is not None:
-        return value[0]  # type: ignore[index]
-    return None
+        return value[0], SET  # type: ignore[index]
+    if kind == "set" and atom != ".":
+        return _set_item(atom, flags)[0], CLASS
+    return None, CHAR
 
 
 def _set_item(source: str, flags: tuple[bool, bool]) -> tuple[str, str]:
