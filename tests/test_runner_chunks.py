@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from dedup import DedupConfig, Document
 from dedup.corpus import discover, read_source
 from dedup.errors import WorkerError
-from dedup.index import load_index
+from dedup.index import load_index, save_index
 from dedup.pipeline import Decisions, Preparer, Spill, Verdict, chunk_verdicts, chunked, prepare_and_decide, run
 from dedup.report import Summary
 from dedup.runner import Output, by_source, clean_files, encode, finish_chunk, report_lines, write_source
@@ -123,8 +123,10 @@ def test_two_workers_write_what_one_process_writes_document_by_document(tmp_path
     cleaned = list(run(docs, config, index=index))
     for position, source, mine in by_source(sources, cleaned):
         write_source(tmp_path / "slow", source, mine, "text", replacing=False)
+    save_index(index, tmp_path / "index-slow")
     assert _files(tmp_path / "slow") == results[1][0]
     assert report_lines(cleaned).encode("utf-8") == results[1][1]
+    assert _files(tmp_path / "index-slow") == results[1][2]
 
 
 def dies_at_part_2(config, output, text, verdicts, repeated, want_kept):
