@@ -157,7 +157,8 @@ def clean_files(
         for source in sources:
             for doc in read_source(source, read, text_field, id_field, warn, skip):
                 read = doc.order + 1
-                progress.step("reading", read, size=len(doc.text.encode("utf-8")))
+                if progress.enabled:  # the size costs an encoding of every text
+                    progress.step("reading", read, size=len(doc.text.encode("utf-8")))
                 yield doc
 
     summary = Summary()
@@ -193,8 +194,8 @@ def clean_files(
                 if manifest is not None and position >= done:
                     manifest.record(position + 1)
         except BrokenProcessPool:
-            raise WorkerError("a worker process died (killed, or out of memory?); the sources written before it are "
-                              "complete; run again with --resume to finish") from None
+            left = "the output stops there" if manifest is None else "the sources written before it are complete; run again with --resume to finish"
+            raise WorkerError(f"a worker process died (killed, or out of memory?); {left}") from None
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
     if manifest is not None:

@@ -13,7 +13,7 @@ from ..config import DedupConfig
 from ..errors import ConfigError
 from ..pipeline import PrepareAll, PreparedChunk
 from ..records import Document
-from .local import Workers, prepare_in_processes
+from .local import Workers, bands_in_processes, prepare_in_processes
 
 if TYPE_CHECKING:
     from ..corpus import Source, Warn
@@ -53,7 +53,8 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
     if executor == "local":
         if ray_address is not None:
             raise ConfigError("--ray-address is for --executor ray")
-        return Executor(lambda docs: prepare_in_processes(docs, config, jobs), workers=lambda: Workers(config, jobs))
+        return Executor(lambda docs: prepare_in_processes(docs, config, jobs), bands_in_processes(jobs) if jobs > 1 else None,
+                        workers=lambda: Workers(config, jobs))
     if executor == "ray":
         if jobs != 1:
             raise ConfigError("--jobs is for --executor local; with --executor ray the tasks use every CPU of the Ray cluster")
