@@ -83,3 +83,23 @@ def test_the_pool_stops_after_phase_a_and_starts_again_for_more_work() -> None:
         assert list(workers.map(divmod, [(7, 2), (9, 4)])) == [(3, 1), (2, 1)]
         assert workers.pool is not None
     assert workers.pool is None
+
+
+def test_workers_take_no_stop_signal_of_the_main_process_and_its_mask_is_restored() -> None:
+    """Forked with Ctrl-C and SIGTERM held back, a worker sets its own handling (SIGTERM ends it, Ctrl-C is
+    the main process's) and then lets them through; the main process's handlers and mask are as before."""
+    import signal
+
+    handler = lambda *_: None  # noqa: E731 (a handler of the main process's own, as the CLI installs)
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        with Workers(DedupConfig(), 2) as workers:
+            calls = [(signal.SIGTERM,), (signal.SIGINT,)] * 4
+            handlers = list(workers.map(signal.getsignal, calls))
+            masks = list(workers.map(signal.pthread_sigmask, [(signal.SIG_BLOCK, [])] * 4))
+        assert handlers == [signal.SIG_DFL, signal.SIG_IGN] * 4
+        assert all(not {signal.SIGINT, signal.SIGTERM} & mask for mask in masks)
+        assert signal.getsignal(signal.SIGTERM) is handler
+        assert not {signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
@@ -28,6 +29,22 @@ R = TypeVar("R")
 IN_FLIGHT_PER_JOB = 4
 
 _worker: Preparer | None = None
+# The signals that stop a run: the main process's to handle, never a worker's.
+STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _held(hold: bool) -> Iterator[None]:
+    """With `hold` (and where the system can), Ctrl-C and SIGTERM wait until the block ends; a process
+    forked in it starts with them held."""
+    if not hold or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _start(config: DedupConfig) -> None:
@@ -36,6 +53,8 @@ def _start(config: DedupConfig) -> None:
     # traceback for them nor runs the parent's handlers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)  # held back since the fork (Workers.map)
     _worker = Preparer(config)
 
 
@@ -95,7 +114,10 @@ class Workers:
         pending: deque[Future[R]] = deque()
         while True:
             while len(pending) < IN_FLIGHT_PER_JOB * self.jobs and (args := next(calls, None)) is not None:
-                pending.append(self.pool.submit(function, *args))
+                # The first submission forks the processes: they start with Ctrl-C and SIGTERM held back
+                # (here these wait the moment it takes), so that a worker never runs this process's handlers.
+                with _held(not pending):
+                    pending.append(self.pool.submit(function, *args))
             if not pending:
                 return
             yield pending.popleft().result()
