@@ -48,6 +48,8 @@ TEMP_SUFFIX = ".dedup.tmp"
 SURROGATE_PATTERN = regex.compile(r"[\ud800-\udfff]")
 
 Warn = Callable[[str], None]
+# What json.dumps(value, ensure_ascii=False) builds on every call, built once.
+_UNESCAPED = json.JSONEncoder(ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,7 @@ class Source:
 
     @property
     def kind(self) -> str:
-        if self.is_stdin:
-            return ".jsonl"
-        return next(s for s in SUFFIXES[::-1] if self.path.name.endswith(s))
+        return kind_of(self.relative)
 
     @property
     def is_stdin(self) -> bool:
@@ -72,6 +72,17 @@ class Source:
     def output(self) -> str:
         """The file name under --out: the relative name, `stdin.jsonl` for `-`."""
         return "stdin.jsonl" if self.is_stdin else self.relative
+
+
+def kind_of(relative: str) -> str:
+    """The file type of the input named `relative` (a Source's relative name; stdin's is JSONL).
+
+    >>> kind_of("news/part-1.jsonl.gz"), kind_of("-")
+    ('.jsonl.gz', '.jsonl')
+    """
+    if relative == STDIO:
+        return ".jsonl"
+    return next(s for s in SUFFIXES[::-1] if relative.endswith(s))
 
 
 def _supported(name: str) -> bool:
@@ -533,7 +544,7 @@ def to_json(value: Any) -> str:
     >>> to_json({"text": "café", "id": "\\ud800"})
     '{"text": "caf\\\\u00e9", "id": "\\\\ud800"}'
     """
-    line = json.dumps(value, ensure_ascii=False)
+    line = _UNESCAPED.encode(value)
     return json.dumps(value) if SURROGATE_PATTERN.search(line) else line
 
 

@@ -8,6 +8,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -179,6 +180,7 @@ class Spill:
         self.limit = limit
         self.folder = folder
         self.held: list[bytes] = []
+        self.sizes: list[int] = []  # of every chunk added, in order
         self.size = 0
         self.path: str | None = None
         self.handle: IO[bytes] | None = None
@@ -191,6 +193,7 @@ class Spill:
 
     def add(self, blob: bytes) -> None:
         """Keep one chunk's pickled documents."""
+        self.sizes.append(len(blob))
         if self.handle is None and self.size + len(blob) <= self.limit:
             self.held.append(blob)
             self.size += len(blob)
@@ -205,15 +208,19 @@ class Spill:
 
     def documents(self) -> Iterator[Prepared]:
         """Every document added, in order, read back once."""
+        for blob in self.chunks():
+            yield from map(Prepared.decode, pickle.loads(blob))
+
+    def chunks(self) -> Iterator[bytes]:
+        """Every chunk added (its pickled documents), in order, read back once."""
         if self.handle is None:
             held, self.held = deque(self.held), []
             while held:
-                yield from map(Prepared.decode, pickle.loads(held.popleft()))
+                yield held.popleft()
             return
-        end = self.handle.tell()
         self.handle.seek(0)
-        while self.handle.tell() < end:
-            yield from map(Prepared.decode, pickle.load(self.handle))
+        for size in self.sizes:
+            yield self.handle.read(size)
 
     def close(self) -> None:
         """Remove the temporary folder, if any."""
@@ -430,17 +437,8 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
     added to it as the document is yielded. `map_bands` runs phase B's per-band and per-component work
     (cluster.MapBands): in this process by default, or as Ray tasks.
     """
-    if prepare_all is None:
-        preparer = Preparer(config)
-        prepare_all = lambda docs: map(preparer.prepare_chunk, chunked(docs))  # noqa: E731
     with Spill(spill_after, spill_folder) as spill:
-
-        def spilled(chunks: Iterable[PreparedChunk]) -> Iterator[PreparedChunk]:
-            for chunk in chunks:
-                spill.add(chunk.text)
-                yield chunk
-
-        decisions = decide(spilled(prepare_all(documents)), config, index, map_bands)
+        decisions, _ = prepare_and_decide(documents, config, spill, prepare_all, index, map_bands)
         finisher, repeated = Finisher(config), decisions.repeated
         for d, doc in enumerate(spill.documents()):
             verdict = decisions.verdict(d)
@@ -448,6 +446,40 @@ def run(documents: Iterable[Document], config: DedupConfig, prepare_all: Prepare
             if index is not None:
                 index.add(doc.id, decisions.prints_of(d), kept_paragraphs(doc, verdict, repeated, cleaned))
             yield cleaned
+
+
+def prepare_and_decide(documents: Iterable[Document], config: DedupConfig, spill: Spill, prepare_all: PrepareAll | None = None,
+                       index: Index | None = None, map_bands: MapBands | None = None) -> tuple[Decisions, list[int]]:
+    """Phases A and B as `run` runs them: phase B's decisions, and the number of documents of each chunk
+    whose text went to `spill` (in order), for phase C to take a chunk at a time."""
+    if prepare_all is None:
+        preparer = Preparer(config)
+        prepare_all = lambda docs: map(preparer.prepare_chunk, chunked(docs))  # noqa: E731
+    counts: list[int] = []
+
+    def spilled(chunks: Iterable[PreparedChunk]) -> Iterator[PreparedChunk]:
+        for chunk in chunks:
+            spill.add(chunk.text)
+            counts.append(len(chunk.ids))
+            yield chunk
+
+    return decide(spilled(prepare_all(documents)), config, index, map_bands), counts
+
+
+def chunk_verdicts(decisions: Decisions, counts: Iterable[int]) -> Iterator[dict[int, Verdict]]:
+    """Phase B's verdicts chunk by chunk, for chunks of `counts` documents in order, each by the position
+    of the document in its chunk.
+
+    >>> decisions = Decisions(["a", "b", "c"], None, np.array([1, 2, 3]), {2: Verdict({0: ("a", 1, 1.0)})}, set())
+    >>> [sorted(v) for v in chunk_verdicts(decisions, [2, 1])]
+    [[], [0]]
+    """
+    judged = sorted(decisions.verdicts)
+    start = 0
+    for count in counts:
+        end = start + count
+        yield {d - start: decisions.verdicts[d] for d in judged[bisect_left(judged, start) : bisect_left(judged, end)]}
+        start = end
 
 
 def _mark_index_copies(cleaned: Cleaned, doc: Prepared, indexed: set[int], dropped: dict[int, tuple[str, int, float]]) -> None:

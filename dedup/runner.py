@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import sys
 import time
 from collections import deque
@@ -23,20 +24,21 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from .boilerplate import load_rules
+from .cluster import MapBands
 from .config import DedupConfig
-from .corpus import Source, atomic_file, atomic_writer, contains, discover, json_line, read_source, relative_name, remove_temporary, to_json
+from .corpus import Source, atomic_file, atomic_writer, contains, discover, json_line, kind_of, read_source, relative_name, remove_temporary, to_json
 from .errors import ConfigError, WorkerError, where
-from .executors import executor_for
-from .index import load_index, save_index
+from .executors import Workers, executor_for
+from .index import Index, load_index, save_index
 from .parquet_io import ParquetMirror
-from .pipeline import Cleaned, Prepared, Preparer, run
+from .pipeline import Cleaned, Finisher, PrepareAll, Prepared, Preparer, Spill, Verdict, chunk_verdicts, kept_paragraphs, prepare_and_decide
 from .records import Document
 from .remote import Url, is_url, location
 from .report import Summary
 from .streams import STDIO, write_stdout
 
-# A document as phase C takes it in (prepared) or gives it out (cleaned).
-Doc = TypeVar("Doc", Cleaned, Prepared)
+# A document as phase C takes it in (prepared) or gives it out (cleaned), or a run of them encoded.
+Doc = TypeVar("Doc", Cleaned, Prepared, "Piece")
 MANIFEST = ".dedup-run.json"
 # How often the manifest is brought up to date while writing: a resumed run redoes at most this much.
 MANIFEST_EVERY_S = 1.0
@@ -155,7 +157,8 @@ def clean_files(
         for source in sources:
             for doc in read_source(source, read, text_field, id_field, warn, skip):
                 read = doc.order + 1
-                progress.step("reading", read, size=len(doc.text.encode("utf-8")))
+                if progress.enabled:  # the size costs an encoding of every text
+                    progress.step("reading", read, size=len(doc.text.encode("utf-8")))
                 yield doc
 
     summary = Summary()
@@ -171,21 +174,28 @@ def clean_files(
         report_handle = stack.enter_context(atomic_writer(location(report))) if report else None
         if work.clean_sources is not None and not to_stdout and not any(s.is_stdin for s in sources):
             finished = work.clean_sources(sources, output, kept_before, warn, skip, progress, writing)
-        else:
-            cleaned = run(documents(), config, work.prepare_all, kept_before, map_bands=work.map_bands)
-            finished = _finish_here(sources, output, cleaned, writing, report_handle.write if report_handle else None)
+        else:  # phases A and C on the local workers (Ray's phase A with stdin or stdout: phase C here)
+            workers = stack.enter_context(work.workers() if work.workers is not None else Workers(config, 1))
+            prepare_all = workers.prepare if work.workers is not None else work.prepare_all
+            spill = stack.enter_context(Spill())
+            finished = _clean_in_chunks(sources, output, config, documents(), workers, prepare_all, spill, kept_before,
+                                        work.map_bands, writing, report_handle.write if report_handle else None)
         try:
             first = next(finished, None)  # phases A and B: every input is read before anything is written
         except BrokenProcessPool:
             raise WorkerError("a worker process died (killed, or out of memory?); nothing was written; "
                               "run again, with fewer --jobs if memory ran short") from None
-        for position, one in enumerate(chain([first] if first is not None else [], finished)):
-            if report_handle is not None:
-                report_handle.write(one.report)
-            summary.merge(one.summary)
-            progress.step("writing", summary.documents_in, read or None, size=one.summary.bytes_in)
-            if manifest is not None and position >= done:
-                manifest.record(position + 1)
+        try:
+            for position, one in enumerate(chain([first] if first is not None else [], finished)):
+                if report_handle is not None:
+                    report_handle.write(one.report)
+                summary.merge(one.summary)
+                progress.step("writing", summary.documents_in, read or None, size=one.summary.bytes_in)
+                if manifest is not None and position >= done:
+                    manifest.record(position + 1)
+        except BrokenProcessPool:
+            left = "the output stops there" if manifest is None else "the sources written before it are complete; run again with --resume to finish"
+            raise WorkerError(f"a worker process died (killed, or out of memory?); {left}") from None
     if index is not None and kept_before is not None:
         save_index(kept_before, index)  # only after every output file is in place
     if manifest is not None:
@@ -220,34 +230,136 @@ def finish_source(output: Output, position: int, source: Source, docs: Iterable[
                   report: Callable[[str], None] | None = None) -> Finished:
     """Write the cleaned documents of the source at `position` as they come (unless an interrupted run
     did) and count them; their report lines go to `report`, or into the Finished when None."""
-    summary = Summary()
     lines: list[str] = []
     emit = report or lines.append
 
-    def counted() -> Iterator[Cleaned]:
+    def encoded() -> Iterator[Piece]:
         for doc in docs:
             if output.report:
-                for removal in doc.removals:
-                    emit(to_json(removal.to_json()) + "\n")
-            summary.add_document(doc.bytes_in, _bytes_out(doc, source), doc.removals, doc.id)
-            yield doc
+                emit(report_lines([doc]))
+            yield encode([doc], source.relative, output)
 
-    if position >= output.done:
-        write_source(output.out_dir, source, counted(), output.text_field, output.replacing, output.id_field)
-    else:
-        deque(counted(), maxlen=0)
+    summary = write_counted(output, position, source, encoded())
     return Finished("".join(lines), summary)
 
 
-def _finish_here(sources: list[Source], output: Output, cleaned: Iterator[Cleaned], writing: Callable[[], None],
-                 report: Callable[[str], None] | None) -> Iterator[Finished]:
-    """Each source's Finished, in input order, from the cleaned documents of every source in order, each
-    written as it comes (a source's documents are never all held); `writing` is called once phases A
-    and B are done, before the first output is written; report lines go to `report` as they come."""
-    first = next(cleaned, None)
+def write_counted(output: Output, position: int, source: Source, pieces: Iterable[Piece]) -> Summary:
+    """Write one source's encoded documents (unless an interrupted run did: position < output.done) and
+    return their summary."""
+    summary = Summary()
+
+    def counted() -> Iterator[Piece]:
+        for piece in pieces:
+            summary.merge(piece.summary)
+            yield piece
+
+    if position >= output.done:
+        write_pieces(output.out_dir, source, counted(), output.text_field, output.replacing)
+    else:
+        deque(counted(), maxlen=0)
+    return summary
+
+
+@dataclass(slots=True)
+class Piece:
+    """Cleaned documents of one source, one after the other, encoded for its output: JSON lines, or for
+    text files and Parquet each document's text (None where nothing was left); and their summary."""
+
+    source: str
+    lines: str
+    texts: list[str | None]
+    summary: Summary
+
+
+def encode(docs: Iterable[Cleaned], source: str, output: Output) -> Piece:
+    """The Piece of cleaned documents of the source named `source` (relative), for `output`.
+
+    >>> output = Output(Path("out"), "text", "id", False, 0, False)
+    >>> piece = encode([Cleaned("1", "a.jsonl", "Hi.", fields={"id": 1, "text": "Hi there."})], "a.jsonl", output)
+    >>> piece.lines, piece.summary.bytes_out
+    ('{"id": 1, "text": "Hi."}\\n', 3)
+    """
+    kind, stdout = kind_of(source), str(output.out_dir) == STDIO
+    lines: list[str] = []
+    texts: list[str | None] = []
+    summary = Summary()
+    for doc in docs:
+        summary.add_document(doc.bytes_in, _bytes_out(doc, kind), doc.removals, doc.id)
+        if not stdout and kind in (".txt", ".parquet"):
+            texts.append(doc.text)
+        elif doc.text is not None:
+            fields = doc.fields or ({output.id_field: doc.id} if stdout else {})
+            lines.append(json_line(fields, output.text_field, doc.text))
+    return Piece(source, "".join(lines), texts, summary)
+
+
+def report_lines(docs: Iterable[Cleaned]) -> str:
+    """The report's lines for cleaned documents: one JSON line per removal."""
+    return "".join(to_json(removal.to_json()) + "\n" for doc in docs for removal in doc.removals)
+
+
+@dataclass(slots=True)
+class FinishedChunk:
+    """Phase C's result for one chunk of documents: its sources' Pieces in order, its report lines, and
+    for an index each document's kept paragraphs."""
+
+    pieces: list[Piece]
+    report: str
+    kept: list[list[tuple[int, int]]] | None
+
+
+_finishers: dict[DedupConfig, Finisher] = {}
+
+
+def finish_chunk(config: DedupConfig, output: Output, text: bytes, verdicts: dict[int, Verdict], repeated: set[int],
+                 want_kept: bool) -> FinishedChunk:
+    """Phase C for one chunk of phase A's documents (`text` as Spill keeps it; `verdicts` by position in
+    the chunk), where a worker runs it: assemble each document and encode its output and report lines,
+    so that the main process only writes them. A process builds one Finisher per config and keeps it."""
+    finisher = _finishers.get(config) or _finishers.setdefault(config, Finisher(config))
+    cleaned: list[Cleaned] = []
+    kept: list[list[tuple[int, int]]] | None = [] if want_kept else None
+    for d, values in enumerate(pickle.loads(text)):
+        doc = Prepared.decode(values)
+        verdict = verdicts.get(d) or Verdict()
+        cleaned.append(finisher.finish(doc, verdict, repeated))
+        if kept is not None:
+            kept.append(kept_paragraphs(doc, verdict, repeated, cleaned[-1]))
+    pieces, start = [], 0
+    for end in range(1, len(cleaned) + 1):
+        if end == len(cleaned) or cleaned[end].source != cleaned[start].source:
+            pieces.append(encode(cleaned[start:end], cleaned[start].source, output))
+            start = end
+    return FinishedChunk(pieces, report_lines(cleaned) if output.report else "", kept)
+
+
+def _clean_in_chunks(sources: list[Source], output: Output, config: DedupConfig, documents: Iterable[Document],
+                     workers: Workers, prepare_all: PrepareAll, spill: Spill, index: Index | None,
+                     map_bands: MapBands | None, writing: Callable[[], None],
+                     report: Callable[[str], None] | None) -> Iterator[Finished]:
+    """Each source's Finished, in input order: phases A and B (phase A by `prepare_all`, its text kept in
+    `spill`), then phase C a chunk at a time on `workers`, each source written as its chunks come back (a
+    source's documents are never all held). `writing` is called once phases A and B are done, before the
+    first output is written; report lines go to `report` as they come. With an index, each document's
+    kept paragraphs are added to it in order."""
+    decisions, counts = prepare_and_decide(documents, config, spill, prepare_all, index, map_bands)
     writing()
-    for position, source, docs in by_source(sources, chain([first] if first is not None else [], cleaned)):
-        yield finish_source(output, position, source, docs, report)
+    calls = ((config, output, text, verdicts, decisions.repeated, index is not None)
+             for text, verdicts in zip(spill.chunks(), chunk_verdicts(decisions, counts)))
+
+    def pieces() -> Iterator[Piece]:
+        d = 0
+        for chunk in workers.map(finish_chunk, calls):
+            if report is not None and chunk.report:
+                report(chunk.report)
+            for kept in chunk.kept or []:
+                assert index is not None
+                index.add(decisions.ids[d], decisions.prints_of(d), kept)
+                d += 1
+            yield from chunk.pieces
+
+    for position, source, mine in by_source(sources, pieces()):
+        yield Finished("", write_counted(output, position, source, mine))
 
 
 def by_source(sources: list[Source], docs: Iterable[Doc], start: int = 0) -> Iterator[tuple[int, Source, Iterator[Doc]]]:
@@ -275,45 +387,53 @@ def by_source(sources: list[Source], docs: Iterable[Doc], start: int = 0) -> Ite
         deque(mine, maxlen=0)
 
 
-def _bytes_out(doc: Cleaned, source: Source) -> int | None:
-    """Bytes of text a document adds to the output (a .txt file ends with a newline); None when empty."""
+def _bytes_out(doc: Cleaned, kind: str) -> int | None:
+    """Bytes of text a document adds to an output of type `kind` (a .txt file ends with a newline); None
+    when empty."""
     if doc.text is None:
         return None
-    return len(doc.text.encode("utf-8")) + (1 if source.kind == ".txt" else 0)
+    return len(doc.text.encode("utf-8")) + (1 if kind == ".txt" else 0)
 
 
 def write_source(out_dir: Path | Url, source: Source, docs: Iterable[Cleaned], text_field: str, replacing: bool,
                  id_field: str = "id") -> None:
-    """Write one source's mirror under `out_dir` atomically, document by document as `docs` come: a .txt
+    """Write one source's mirror under `out_dir` atomically, document by document as `docs` come (as
+    write_pieces does). Every document of `docs` is taken."""
+    output = Output(out_dir, text_field, id_field, replacing, 0, False)
+    write_pieces(out_dir, source, (encode([doc], source.relative, output) for doc in docs), text_field, replacing)
+
+
+def write_pieces(out_dir: Path | Url, source: Source, pieces: Iterable[Piece], text_field: str, replacing: bool) -> None:
+    """Write one source's mirror under `out_dir` atomically, piece by piece as `pieces` come: a .txt
     file holds its text (no file when nothing was left), a JSONL shard or Parquet file its records left
     (empty when all went; no file for no records). When `replacing`, a file from an earlier run where this
     run writes none is removed. With `out_dir` `-`, the documents left go to stdout as JSON lines (a .txt
-    file's as {id_field: id, text_field: text}). Every document of `docs` is taken."""
-    docs = iter(docs)
+    file's as {id_field: id, text_field: text}). Every piece is taken."""
+    pieces = iter(pieces)
     if str(out_dir) == STDIO:
-        for doc in docs:
-            if doc.text is not None:
-                write_stdout(json_line(doc.fields or {id_field: doc.id}, text_field, doc.text))
+        for piece in pieces:
+            if piece.lines:
+                write_stdout(piece.lines)
         return
     target = out_dir / source.output
-    first = next(docs, None)
-    if first is None or source.kind == ".txt" and first.text is None:
-        deque(docs, maxlen=0)
+    first = next(pieces, None)
+    if first is None or source.kind == ".txt" and first.texts[0] is None:
+        deque(pieces, maxlen=0)
         if replacing:
             target.unlink(missing_ok=True)
     elif source.kind == ".parquet":
         with atomic_file(target) as raw, ParquetMirror(source.path, raw, text_field) as mirror:
-            for doc in chain([first], docs):
-                mirror.add(doc.text)
+            for piece in chain([first], pieces):
+                for text in piece.texts:
+                    mirror.add(text)
     elif source.kind == ".txt":
         with atomic_writer(target) as handle:
-            handle.write(first.text + "\n")
-        deque(docs, maxlen=0)
+            handle.write(f"{first.texts[0]}\n")
+        deque(pieces, maxlen=0)
     else:
         with atomic_writer(target, compress=source.kind == ".jsonl.gz") as handle:
-            for doc in chain([first], docs):
-                if doc.text is not None:
-                    handle.write(json_line(doc.fields or {}, text_field, doc.text))
+            for piece in chain([first], pieces):
+                handle.write(piece.lines)
 
 
 def _check_report(report: Path | Url, inputs: list[str]) -> None:

@@ -13,7 +13,7 @@ from ..config import DedupConfig
 from ..errors import ConfigError
 from ..pipeline import PrepareAll, PreparedChunk
 from ..records import Document
-from .local import prepare_in_processes
+from .local import Workers, bands_in_processes, prepare_in_processes
 
 if TYPE_CHECKING:
     from ..corpus import Source, Warn
@@ -27,17 +27,19 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("local", "ray")
 
-__all__ = ["EXECUTORS", "Executor", "executor_for", "prepare_in_processes"]
+__all__ = ["EXECUTORS", "Executor", "Workers", "executor_for", "prepare_in_processes"]
 
 
 class Executor(NamedTuple):
     """Where a run's work goes: phase A's mapper and where phase B's band and component work runs (None:
-    in this process), as `run` takes them; and for input files, what reads, cleans and writes them source
-    by source (None: `run` in this process, and the runner writes)."""
+    in this process), as `run` takes them; for input files, what reads, cleans and writes them source
+    by source (None: the runner does); and the local processes that run phases A and C for the runner
+    (None: phase A by `prepare_all`, phase C in this process)."""
 
     prepare_all: PrepareAll
     map_bands: MapBands | None = None
     clean_sources: CleanSources | None = None
+    workers: Callable[[], Workers] | None = None
 
 
 def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ray_address: str | None = None) -> Executor:
@@ -51,7 +53,8 @@ def executor_for(config: DedupConfig, executor: str = "local", jobs: int = 1, ra
     if executor == "local":
         if ray_address is not None:
             raise ConfigError("--ray-address is for --executor ray")
-        return Executor(lambda docs: prepare_in_processes(docs, config, jobs))
+        return Executor(lambda docs: prepare_in_processes(docs, config, jobs), bands_in_processes(jobs) if jobs > 1 else None,
+                        workers=lambda: Workers(config, jobs))
     if executor == "ray":
         if jobs != 1:
             raise ConfigError("--jobs is for --executor local; with --executor ray the tasks use every CPU of the Ray cluster")
