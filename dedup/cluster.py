@@ -282,10 +282,11 @@ def components(a: np.ndarray, b: np.ndarray) -> Labels:
             parent = up
 
 
-def labels_here(shared: Representatives) -> Labels:
-    """Every band's verified pairs as component labels, band after band in this process."""
+def labels_here(shared: Representatives, bands: Iterable[int] | None = None) -> Labels:
+    """The verified pairs of `bands` (every band by default) as component labels, band after band in
+    this process."""
     labels = NO_LABELS
-    for band in range(shared.bands):
+    for band in range(shared.bands) if bands is None else bands:
         labels = merge_labels(labels, band_labels(shared, band))
     return labels
 

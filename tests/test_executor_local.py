@@ -62,13 +62,13 @@ def test_with_other_threads_running_the_bands_stay_in_this_process(monkeypatch: 
 
 
 def test_a_band_process_that_dies_stops_phase_b_and_leaves_no_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    def dies(shared, bands):
+    def dies(shared, bands=None):
         if os.getpid() != parent:
             os._exit(3)
         return real(shared, bands)
 
-    parent, real = os.getpid(), local._labels_of
-    monkeypatch.setattr(local, "_labels_of", dies)
+    parent, real = os.getpid(), local.labels_here
+    monkeypatch.setattr(local, "labels_here", dies)
     with pytest.raises(WorkerError, match="a process of phase B died"):
         labels_in_processes(shared_corpus(), 3)
     with pytest.raises(ChildProcessError):

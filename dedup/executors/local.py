@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..cluster import IN_PROCESS, NO_LABELS, Labels, MapBands, Representatives, band_labels, labels_here, merge_labels
+from ..cluster import IN_PROCESS, Labels, MapBands, Representatives, labels_here, merge_labels
 from ..config import DedupConfig
 from ..errors import WorkerError
 from ..pipeline import PreparedChunk, Preparer, chunked
@@ -142,7 +142,7 @@ def labels_in_processes(shared: Representatives, jobs: int) -> Labels:
     try:
         for part in parts[1:]:
             children.append(_fork_labels(shared, part))
-        labels = _labels_of(shared, parts[0])
+        labels = labels_here(shared, parts[0])
         while children:
             labels = merge_labels(labels, _collect(*children.pop(0)))
         return labels
@@ -163,7 +163,7 @@ def _fork_labels(shared: Representatives, bands: Iterable[int]) -> tuple[int, in
             os.close(read)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             with os.fdopen(write, "wb") as out:
-                pickle.dump(_labels_of(shared, bands), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(labels_here(shared, bands), out, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         finally:
             os._exit(code)
@@ -185,14 +185,6 @@ def _collect(pid: int, read: int) -> Labels:
         raise WorkerError("a process of phase B died (killed, or out of memory?); nothing was written; "
                           "run again, with fewer --jobs if memory ran short")
     labels: Labels = pickle.loads(data)
-    return labels
-
-
-def _labels_of(shared: Representatives, bands: Iterable[int]) -> Labels:
-    """The merged labels of `bands`, one after the other (as labels_here does for every band)."""
-    labels, agreed = NO_LABELS, {}
-    for band in bands:
-        labels = merge_labels(labels, band_labels(shared, band, agreed))
     return labels
 
 
