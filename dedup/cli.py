@@ -176,7 +176,8 @@ def main() -> None:
               help="Drop a whole document when copies of other documents make up this share of its text.")
 @click.option("--index", type=click.Path(file_okay=False),
               help="Folder of the fingerprints of paragraphs kept before: their copies go too; this run's kept paragraphs are added.")
-@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes for repair, stripping, fingerprinting, the LSH bands and writing.")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
+              help="Worker processes for repair, stripping, fingerprinting, the LSH bands and writing.")
 @click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
               help="Where phase A runs: local worker processes (--jobs), or Ray tasks, with each file's reading and writing "
                    "and the LSH band grouping (pip install 'dedup-corpus[ray]').")

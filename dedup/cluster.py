@@ -104,8 +104,8 @@ def _contained(table: ParagraphTable, removed: dict[int, Match]) -> Iterator[Mat
     (a headline repeated as a lead sentence) and that is kept: the best ranked container among the first
     MAX_CONTAINERS longer ones holding its first sentence. A paragraph found contained is no container for
     later ones. Containers must hold the paragraph's rarest sentence too, so only its holders are tried, and
-    a paragraph with a sentence no other holds is passed over at once (at 1 GB: 413,000 of 735,000 whose
-    first sentence is shared, with up to 3,332 holders each)."""
+    a paragraph with a sentence no other holds is passed over at once (at 1 GB, 413,000 of the 735,000
+    paragraphs whose first sentence others hold, up to 3,332 others)."""
     prints = table.prints
     if not len(prints.sentence_keys):
         return
@@ -442,14 +442,12 @@ def facts_agree_pairs(prints: Fingerprints, first: np.ndarray, second: np.ndarra
     [True, False]
     """
     pairs = np.arange(len(first))
-    sides = []
-    for side, paragraphs in enumerate((first, second)):
-        counts = _fact_counts(prints, paragraphs)
-        ends = np.cumsum(counts)
-        at = np.repeat(prints.fact_ends[paragraphs] - ends, counts) + np.arange(ends[-1] if len(ends) else 0)
-        sides.append((np.repeat(pairs, counts), at, np.full(len(at), side, dtype=np.int8)))
+    sides, counts = [], [_fact_counts(prints, first), _fact_counts(prints, second)]
+    for side, (paragraphs, count) in enumerate(zip((first, second), counts)):
+        ends = np.cumsum(count)
+        at = np.repeat(prints.fact_ends[paragraphs] - ends, count) + np.arange(ends[-1] if len(ends) else 0)
+        sides.append((np.repeat(pairs, count), at, np.full(len(at), side, dtype=np.int8)))
     pair, at, side = (np.concatenate(parts) for parts in zip(*sides))
-    counts = _fact_counts(prints, first)
     # A fact is one side's alone when no fact of the other side in its pair has its exact key.
     order, starts = _runs(pair, prints.fact_keys[at, 0])
     run = np.zeros(len(order), dtype=np.int64)
@@ -457,7 +455,7 @@ def facts_agree_pairs(prints: Fingerprints, first: np.ndarray, second: np.ndarra
     run = np.cumsum(run) - 1
     both = (np.minimum.reduceat(side[order], starts) == 0) & (np.maximum.reduceat(side[order], starts) == 1)
     only = np.empty(len(order), dtype=bool)
-    only[order] = ~both[run] if len(order) else both
+    only[order] = ~both[run]
     only_first = np.bincount(pair[only & (side == 0)], minlength=len(pairs))
     only_second = np.bincount(pair[only & (side == 1)], minlength=len(pairs))
     # Loose keys shared by facts alone on both sides are one name misspelt: as many as the smaller count.
@@ -468,7 +466,7 @@ def facts_agree_pairs(prints: Fingerprints, first: np.ndarray, second: np.ndarra
     firsts = np.diff(starts, append=len(order)) - seconds
     matched = np.bincount(pair[order[starts]], weights=np.minimum(firsts, seconds), minlength=len(pairs)).astype(np.int64)
     differ_first, differ_second = only_first - matched, only_second - matched
-    shared = counts - differ_first
+    shared = counts[0] - differ_first
     return (np.minimum(differ_first, differ_second) < MIN_FACT_CHANGES) | (shared * 2 >= shared + differ_first + differ_second)
 
 
