@@ -27,7 +27,9 @@ def _sentence_masks_agree(text: str) -> None:
     if not spans:
         return
     found = STRIPPER.literals.found(text)
-    fast = STRIPPER._sentence_masks(text, spans, found, STRIPPER.literals.lookup(text))
+    looked_up = STRIPPER.literals.lookup(text)
+    assert looked_up[2] == found
+    fast = STRIPPER._sentence_masks(text, spans, looked_up)
     slow = [STRIPPER.literals.found(text[a:b]) for a, b in spans] if len(spans) > 1 else [found]
     assert len(fast) == len(slow)
     assert all(own & SENTENCE_BITS & ~mask == 0 for mask, own in zip(fast, slow))
@@ -44,7 +46,7 @@ def test_sentences_are_stripped_as_with_their_own_literals() -> None:
     """What the sentence rules remove with masks from the line's tokens is what they remove with each
     sentence's own literals."""
     plain = Stripper(RULES)
-    plain._sentence_masks = lambda text, spans, found, looked_up: [  # type: ignore[method-assign]
+    plain._sentence_masks = lambda text, spans, looked_up: [  # type: ignore[method-assign]
         plain.literals.found(text[a:b]) for a, b in spans]
     lines = [Line(n, t) for n, t in enumerate([t for t in RULE_TEXTS if len(split_sentences(t)) > 1] + CJK, 1)]
     fast, slow = Stripper(RULES).strip_lines(lines), plain.strip_lines(lines)

@@ -4,13 +4,12 @@ tail after an article's sign-off, and labels at the document's edges."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
 from itertools import accumulate, compress, repeat
-from operator import and_, or_
+from operator import and_
 
 from ..paragraphs import ends_sentence, split_sentences
 from ..records import Line
-from .literals import LiteralIndex, RuleIndex, pattern_first, pattern_needs
+from .literals import LiteralIndex, Lookup, RuleIndex, pattern_first, pattern_needs
 from .rules import UNITS, Rule
 
 # A line of prose: enough words and sentence punctuation at its end. Edge rules apply only outside
@@ -87,23 +86,24 @@ class Stripper:
         """
         cached = self._seen.get(text)
         if cached is None:
-            tokens, masks = self.literals.lookup(text)
-            found = reduce(or_, masks, self.literals.always)
+            looked_up = self.literals.lookup(text)
+            tokens, _, found = looked_up
             ending = self.tail.first(text, found) if self.tail.may_match(found) else None
             left, removed = "", ()
             if ending is None:
                 removals: list[tuple[str, str]] = []
-                left = self._strip_line(text, found, (tokens, masks), removals)
+                left = self._strip_line(text, looked_up, removals)
                 removed = tuple(removals)
             cached = self._seen[text] = (ending, left, removed, is_prose(text, len(tokens)))
             if len(self._seen) > MAX_REMEMBERED_LINES:
                 self._seen.clear()
         return cached
 
-    def _strip_line(self, text: str, found: int, looked_up: tuple[list[str], list[int]], removed: list[tuple[str, str]]) -> str:
-        """Strip one line (its tokens and their masks `looked_up`, their union `found`): prefixes and
-        suffixes until none applies, then a whole-line rule, then sentence rules. Returns what is left
-        ("" when the whole line went); adds (text, rule id) to `removed` for each removal."""
+    def _strip_line(self, text: str, looked_up: Lookup, removed: list[tuple[str, str]]) -> str:
+        """Strip one line (`looked_up`: LiteralIndex.lookup of it): prefixes and suffixes until none
+        applies, then a whole-line rule, then sentence rules. Returns what is left ("" when the whole line
+        went); adds (text, rule id) to `removed` for each removal."""
+        found = looked_up[2]
         changed = self.prefix.may_match(found) or self.suffix.may_match(found)
         # A rule that is no candidate for a text is none for what is left of it once a match is cut out.
         while changed and text and (rules := [*self.prefix.candidates(text, found), *self.suffix.candidates(text, found)]):
@@ -120,7 +120,7 @@ class Stripper:
                     break
             if changed and text:
                 looked_up = self.literals.lookup(text)
-                found = reduce(or_, looked_up[1], self.literals.always)
+                found = looked_up[2]
         if not text:
             return ""
         whole = self.line.first(text, found)
@@ -128,12 +128,12 @@ class Stripper:
             removed.append((text, whole.id))
             return ""
         # The rules a sentence may match are among those its line may match: none, and no sentence goes.
-        return self._strip_sentences(text, found, looked_up, removed) if self.sentence.may_match(found) else text
+        return self._strip_sentences(text, looked_up, removed) if self.sentence.may_match(found) else text
 
-    def _strip_sentences(self, text: str, found: int, looked_up: tuple[list[str], list[int]], removed: list[tuple[str, str]]) -> str:
+    def _strip_sentences(self, text: str, looked_up: Lookup, removed: list[tuple[str, str]]) -> str:
         spans = split_sentences(text)
         kept: list[tuple[int, int]] = []
-        for (start, end), sentence_found in zip(spans, self._sentence_masks(text, spans, found, looked_up)):
+        for (start, end), sentence_found in zip(spans, self._sentence_masks(text, spans, looked_up)):
             sentence = text[start:end]
             rule = self.sentence.first(sentence, sentence_found)
             if rule is None:
@@ -144,15 +144,15 @@ class Stripper:
             return text
         return join_spans(text, kept)
 
-    def _sentence_masks(self, text: str, spans: list[tuple[int, int]], found: int, looked_up: tuple[list[str], list[int]]) -> list[int]:
+    def _sentence_masks(self, text: str, spans: list[tuple[int, int]], looked_up: Lookup) -> list[int]:
         """For each sentence, a mask that holds the sentence rules of its LiteralIndex.found (maybe more):
         where space parts every sentence from the next, each token of a sentence is one of the line's,
         so the masks of the line's tokens that name a sentence rule go to the sentences they occur in."""
+        tokens, masks, found = looked_up
         if len(spans) == 1:
             return [found]
         if any(a[1] >= b[0] for a, b in zip(spans, spans[1:])):
             return [self.literals.found(text[start:end]) for start, end in spans]  # a token spans two sentences
-        tokens, masks = looked_up
         group = self.sentence
         hot = [(tokens[i], masks[i]) for i in compress(range(len(masks)), map(and_, masks, repeat(group.own << group.offset)))]
         always, out = self.literals.always, []

@@ -43,6 +43,8 @@ WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, 
 CHAIN_WEIGHT = 1.5
 MAX_CHAIN = 8
 CHAR, SET, CLASS = range(3)  # the roles of a chain's atoms (see _atom_source)
+# LiteralIndex.lookup of a text: its tokens, the rule mask of each, and their union (with the rules always tried).
+Lookup = tuple[list[str], list[int], int]
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,12 @@ class LiteralIndex:
         ASCII_CASE_TWINS: lower() does not fold these to the letters the rules match them with)."""
         return reduce(or_, map(self.tokens.__getitem__, text.split()), self.always)
 
-    def lookup(self, text: str) -> tuple[list[str], list[int]]:
-        """The whitespace-separated tokens of `text` and the token_mask of each: `found` is the union of
-        these masks with `always`."""
+    def lookup(self, text: str) -> Lookup:
+        """The whitespace-separated tokens of `text`, the token_mask of each, and `found(text)` (the
+        union of these masks with `always`)."""
         tokens = text.split()
-        return tokens, list(map(self.tokens.__getitem__, tokens))
+        masks = list(map(self.tokens.__getitem__, tokens))
+        return tokens, masks, reduce(or_, masks, self.always)
 
     def token_mask(self, token: str) -> int:
         """Bit mask of the rules one token (a text without whitespace) holds a key of, in its place."""
