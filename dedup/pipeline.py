@@ -13,6 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import lru_cache
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
 
@@ -410,6 +411,13 @@ class Finisher:
         if verdict.indexed:
             _mark_index_copies(cleaned, doc, verdict.indexed, verdict.dropped)
         return cleaned
+
+
+@lru_cache(maxsize=8)
+def finisher_for(config: DedupConfig) -> Finisher:
+    """This process's Finisher for `config`, built once (it compiles the edge rules): phase C's tasks
+    and workers call it for every chunk."""
+    return Finisher(config)
 
 
 def kept_paragraphs(doc: Prepared, verdict: Verdict, repeated: set[int], cleaned: Cleaned) -> list[tuple[int, int]]:

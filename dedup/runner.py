@@ -31,7 +31,7 @@ from .errors import ConfigError, WorkerError, where
 from .executors import Workers, executor_for
 from .index import Index, load_index, save_index
 from .parquet_io import ParquetMirror
-from .pipeline import Cleaned, Finisher, PrepareAll, Prepared, Preparer, Spill, Verdict, chunk_verdicts, kept_paragraphs, prepare_and_decide
+from .pipeline import Cleaned, PrepareAll, Prepared, Preparer, Spill, Verdict, chunk_verdicts, finisher_for, kept_paragraphs, prepare_and_decide
 from .records import Document
 from .remote import Url, is_url, location
 from .report import Summary
@@ -308,15 +308,12 @@ class FinishedChunk:
     kept: list[list[tuple[int, int]]] | None
 
 
-_finishers: dict[DedupConfig, Finisher] = {}
-
-
 def finish_chunk(config: DedupConfig, output: Output, text: bytes, verdicts: dict[int, Verdict], repeated: set[int],
                  want_kept: bool) -> FinishedChunk:
     """Phase C for one chunk of phase A's documents (`text` as Spill keeps it; `verdicts` by position in
     the chunk), where a worker runs it: assemble each document and encode its output and report lines,
-    so that the main process only writes them. A process builds one Finisher per config and keeps it."""
-    finisher = _finishers.get(config) or _finishers.setdefault(config, Finisher(config))
+    so that the main process only writes them (with the process's Finisher, finisher_for)."""
+    finisher = finisher_for(config)
     cleaned: list[Cleaned] = []
     kept: list[list[tuple[int, int]]] | None = [] if want_kept else None
     for d, values in enumerate(pickle.loads(text)):

@@ -26,7 +26,7 @@ from ..cluster import MapBands
 from ..config import DedupConfig
 from ..corpus import Source, Warn, read_source, remove_temporary
 from ..errors import ConfigError, InputError, WorkerError
-from ..pipeline import Finisher, Prepared, PreparedChunk, Preparer, Verdict, chunked, decide, kept_paragraphs
+from ..pipeline import Prepared, PreparedChunk, Preparer, Verdict, chunked, decide, finisher_for, kept_paragraphs
 from ..records import Document
 from ..runner import Finished, Output, Progress, by_source, finish_source
 
@@ -44,7 +44,6 @@ CONNECT_TIMEOUT_S = 10.0
 GROUP_TXT_FILES = 64
 
 _preparers: dict[DedupConfig, Preparer] = {}
-_finishers: dict[DedupConfig, Finisher] = {}
 
 
 def prepare_chunk(config: DedupConfig, docs: list[Document]) -> PreparedChunk:
@@ -133,7 +132,7 @@ def finish_sources(config: DedupConfig, output: Output, first: int, sources: lis
     ...                                   [pickle.dumps([doc.encode()])], {0: Verdict({0: ("b", 1, 1.0)})}, set(), True, ".")]
     ['{"doc": "a", "line": 1, "text": "Hello.", "reason": "duplicate", "kept": {"doc": "b", "line": 1}, "similarity": 1.0}\\n']
     """
-    finisher = _finishers.get(config) or _finishers.setdefault(config, Finisher(config))
+    finisher = finisher_for(config)
     documents = (Prepared.decode(values) for blob in text for values in pickle.loads(blob))
     finished, d = [], 0
     with _in_folder(cwd):
